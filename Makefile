@@ -1,0 +1,39 @@
+# One command per common task. Each creates the virtualenv on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+LR := $(VENV)/bin/launch-ready
+
+.PHONY: install demo demo-fixed test bench samples clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Audit the bundled flawed demo app; reports land in sample_reports/.
+demo: install
+	$(LR) demo
+
+## The same against the fixed build: comes out READY.
+demo-fixed: install
+	$(LR) demo --fixed
+
+## Every test, with the system packages they need (installed when run as root).
+test: install
+	./scripts/system-deps.sh
+	$(PY) -m pytest -q
+
+## Speed and memory figures, measured side by side in one run.
+bench: install
+	$(PY) bench/run.py
+
+## Regenerate sample_reports/ from the demo (flawed and fixed).
+samples: install
+	$(LR) demo
+	$(LR) demo --fixed
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist

@@ -1,0 +1,125 @@
+"""Command line: `launch-ready` (wizard), `scan` (CI), `report` (render a saved session), `demo`.
+
+Only click is imported at start-up; everything heavy is imported inside the command that needs it.
+Exit codes: 0 ok, 1 the --fail-on gate tripped, 2 bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from wizard import __version__
+
+EXIT_GATE = 1
+EXIT_INPUT = 2
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> None:
+    click.echo(f"launch-ready: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _split(values: tuple[str, ...]) -> list[str] | None:
+    out = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    return out or None
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="launch-ready")
+@click.option("--plain", is_flag=True, help="Plain prompts instead of the full-screen wizard.")
+@click.pass_context
+def cli(ctx: click.Context, plain: bool) -> None:
+    """Is this internal admin app ready for production traffic?
+
+    Run without a command for the interactive wizard. Try `launch-ready demo` to audit the bundled
+    demo app and get a PDF report in sample_reports/.
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(
+            "The interactive wizard is not available in this build yet.\n"
+            "Try:  launch-ready demo          (audit the bundled demo app, write reports)\n"
+            "      launch-ready scan --help   (audit your app from a config file)",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="launch-ready.toml")
+@click.option("--url", help="Target base URL (overrides the config).")
+@click.option("--repo", type=click.Path(path_type=Path), help="Repository to scan (overrides the config).")
+@click.option("--domain", help="Domain for DNS/email checks (overrides the config).")
+@click.option("--endpoints", type=click.Path(path_type=Path), help="Plain endpoint list (METHOD /path [tags]).")
+@click.option("--ca-bundle", type=click.Path(path_type=Path), help="Extra CA bundle (PEM) to trust.")
+@click.option("--dns-server", help="Resolver host:port for DNS checks.")
+@click.option("--only", multiple=True, help="Probe ids, item ids or areas (headers, secrets, authn, latency, ...).")
+@click.option("--skip", multiple=True, help="Probe ids, item ids or areas to leave out.")
+@click.option("--answers", "answers_path", type=click.Path(path_type=Path), help="Scripted answers (YAML).")
+@click.option("--checklist", "checklist_dir", type=click.Path(path_type=Path), help="A checklist folder (default: internal-admin-app).")
+@click.option("--session", "session_path", type=click.Path(path_type=Path), help="Session file (default: .launch-ready/session.json).")
+@click.option("--resume", is_flag=True, help="Continue the session file instead of starting a new one.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["json", "html", "md", "sarif", "pdf"]), help="Report format(s); default json.")
+@click.option("--out", type=click.Path(path_type=Path), help="Report path (or folder when several formats).")
+@click.option("--fail-on", type=click.Choice(["blocker", "not-ready", "warn", "never"]), default="blocker", show_default=True,
+              help="When to exit 1: a launch blocker; any NOT READY (also unverified); any warning; never.")
+@click.option("--consent-login", is_flag=True, help="Allow logging in with the configured test accounts.")
+@click.option("--consent-write", is_flag=True, help="Allow write-tier probes (staging only).")
+@click.option("--allow-delete", is_flag=True, help="Allow DELETE on objects the tool created.")
+@click.option("--log", "log_file", type=click.Path(path_type=Path), help="Write a full log here (secrets redacted).")
+def scan(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, only, skip, answers_path, checklist_dir,
+         session_path, resume, formats, out, fail_on, consent_login, consent_write, allow_delete, log_file) -> None:
+    """Audit without questions (CI). Progress goes to stderr when it is a terminal."""
+    from wizard.commands import run_scan
+
+    code = run_scan(
+        config_path=config_path, url=url, repo=repo, domain=domain, endpoints=endpoints, ca_bundle=ca_bundle,
+        dns_server=dns_server, only=_split(only), skip=_split(skip), answers_path=answers_path,
+        checklist_dir=checklist_dir, session_path=session_path, resume=resume, formats=list(formats) or ["json"],
+        out=out, fail_on=fail_on, consent_login=consent_login, consent_write=consent_write,
+        allow_delete=allow_delete, log_file=log_file,
+    )
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("session_path", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output file; format from its suffix unless --format.")
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "md", "sarif", "pdf"]))
+@click.option("--checklist", "checklist_dir", type=click.Path(path_type=Path))
+def report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Path | None) -> None:
+    """Render a report from a saved session."""
+    from wizard.commands import run_report
+
+    sys.exit(run_report(session_path, out, fmt, checklist_dir))
+
+
+@cli.command()
+@click.option("--fixed", is_flag=True, help="Audit the fixed build of the demo app (comes out READY).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("sample_reports"), show_default=True)
+@click.option("--serve", is_flag=True, help="Only start the demo app and keep it running (Ctrl-C stops it).")
+def demo(fixed: bool, out: Path, serve: bool) -> None:
+    """Audit the bundled, deliberately flawed demo app and write its reports."""
+    from wizard.demo.run import run_demo, serve_demo
+
+    sys.exit(serve_demo(fixed) if serve else run_demo(fixed, out))
+
+
+def main() -> None:
+    from wizard.errors import UserError
+
+    try:
+        cli.main(standalone_mode=False)
+    except UserError as err:
+        _fail(str(err), err.exit_code)
+    except click.exceptions.Abort:
+        _fail("interrupted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted; answers and results so far are saved in the session file", 130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(EXIT_INPUT)
+    except BrokenPipeError:
+        sys.exit(1)

@@ -1,0 +1,110 @@
+"""The non-interactive commands' logic, kept out of cli.py so `--help` stays fast."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from wizard.errors import UserError
+
+SUFFIX = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".sarif": "sarif"}
+DEFAULT_SESSION = Path(".launch-ready/session.json")
+
+
+def _gate(verdict, fail_on: str) -> bool:
+    from wizard.model import Status
+
+    if fail_on == "never":
+        return False
+    if fail_on == "blocker":
+        return bool(verdict.blockers) or any(b.status is Status.FAIL for b in verdict.bar)
+    if fail_on == "not-ready":
+        return verdict.status != "READY"
+    return verdict.status != "READY" or any(r.status is Status.WARN for r in verdict.items)
+
+
+def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, consent_login, consent_write):
+    from wizard.config import Config, Target, load_config
+
+    config = load_config(config_path) if config_path else Config()
+    t = config.target.model_dump()
+    if url:
+        t["url"] = url
+        t["scope"] = [s for s in t["scope"] if s] if config_path else []
+    for key, value in (("repo", repo), ("domain", domain), ("ca_bundle", ca_bundle), ("dns_server", dns_server)):
+        if value:
+            t[key] = str(Path(value).resolve()) if key in ("repo", "ca_bundle") else value
+    try:
+        config.target = Target.model_validate(t)
+    except Exception as err:  # pydantic ValidationError: name the flag
+        from pydantic import ValidationError
+
+        if isinstance(err, ValidationError):
+            raise UserError(err.errors()[0]["msg"], where="--url/--repo/--domain") from None
+        raise
+    if endpoints:
+        config.endpoints.list = str(Path(endpoints).resolve())
+    if consent_login:
+        config.consent.login = True
+    if consent_write:
+        config.consent.write = True
+    if not (config.target.url or config.target.repo or config.target.domain):
+        raise UserError("nothing to audit: give --config, or at least one of --url, --repo, --domain")
+    return config
+
+
+def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server, only, skip, answers_path,
+             checklist_dir, session_path, resume, formats, out, fail_on, consent_login, consent_write,
+             allow_delete, log_file) -> int:
+    from wizard.answers import load_answers_file
+    from wizard.audit import Audit
+    from wizard.config import missing_credentials
+    from wizard.logs import setup_logging
+    from wizard.progress import LineObserver
+
+    setup_logging(log_file)
+    config = build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, consent_login, consent_write)
+    missing = missing_credentials(config)
+    if missing and (config.consent.login or config.consent.write):
+        raise UserError(f"environment variables not set for the test accounts: {', '.join(missing)}")
+    session_path = session_path or DEFAULT_SESSION
+    if session_path.exists() and not resume:
+        raise UserError("a session already exists; pass --resume to continue it or --session NEW.json", where=str(session_path))
+    audit = Audit.start(config, session_path, checklist_dir, resume=resume)
+    audit.allow_delete = allow_delete
+    if answers_path:
+        audit.apply_answers(load_answers_file(answers_path, audit.checklist))
+    audit.run_probes(only, skip, LineObserver())
+    verdict = audit.verdict()
+    for fmt, path in _outputs(formats, out):
+        audit.export(fmt, path)
+        print(f"wrote {path}", file=sys.stderr)
+    print(f"{verdict.headline} (score {verdict.score}/100, {verdict.band})")
+    print(f"session: {session_path}", file=sys.stderr)
+    return 1 if _gate(verdict, fail_on) else 0
+
+
+def _outputs(formats: list[str], out: Path | None) -> list[tuple[str, Path]]:
+    if out is None:
+        out = Path(".launch-ready")
+    if len(formats) == 1 and out.suffix:
+        return [(formats[0], out)]
+    return [(fmt, out / f"report.{fmt}") for fmt in formats]
+
+
+def run_report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Path | None) -> int:
+    from wizard.audit import checklist_for_session
+    from wizard.config import Branding
+    from wizard.report import render_report
+    from wizard.session import AuditSession
+
+    fmt = fmt or SUFFIX.get(out.suffix.lower())
+    if fmt is None:
+        raise UserError("cannot tell the format from the file name; pass --format", where=str(out))
+    session = AuditSession.load(session_path)
+    session.path = None  # rendering never writes the session
+    checklist = checklist_for_session(session, checklist_dir)
+    branding = Branding.model_validate(session.data.target.get("branding", {})) if isinstance(session.data.target.get("branding"), dict) else None
+    render_report(fmt, checklist, session, out, branding)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,587 @@
+"""The bundled demo target: "Acme Ops Console", a small internal admin app.
+
+Two builds come out of one factory, :func:`build_app`:
+
+* ``fixed=False`` (the *flawed* build) carries the planted flaws listed in
+  ``wizard/demo/FLAWS.md`` (open admin export, weak session cookie, no security
+  headers, a version banner, a slow search endpoint, ...).
+* ``fixed=True`` is the same app done right; ``launch-ready demo --fixed`` must
+  come out READY against it.
+
+Everything is in memory; the app makes no outbound call. The credentials below
+are demo-only values for a throwaway loopback server and protect nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import html
+import io
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "APP_NAME",
+    "APP_VERSION",
+    "DEMO_PASSWORDS",
+    "DEMO_ROLE_ENV",
+    "DEMO_USERS",
+    "FIXED_COOKIE_NAME",
+    "FIXED_SESSION_MAX_AGE",
+    "FLAWED_COOKIE_NAME",
+    "FLAWED_SESSION_MAX_AGE",
+    "FIXED_SECURITY_HEADERS",
+    "FLAWED_BANNER",
+    "LOGIN_FAILURE_LIMIT",
+    "SEARCH_DELAY_SECONDS",
+    "access_log_entry",
+    "build_app",
+    "demo_env",
+]
+
+APP_NAME = "Acme Ops Console"
+APP_VERSION = "1.4.2"
+
+# Demo-only credentials for the throwaway loopback demo. The audit reads them from the
+# environment variables in DEMO_ROLE_ENV (see demo_env()), like it would for a real target.
+DEMO_PASSWORDS: dict[str, str] = {
+    "admin": "demo-admin-pass-7731",
+    "support": "demo-support-pass-4410",
+    "support2": "demo-support2-pass-9052",
+}
+DEMO_USERS: dict[str, dict[str, str]] = {
+    "admin": {"role": "admin", "name": "Avery Admin"},
+    "support": {"role": "support", "name": "Sam Support"},
+    "support2": {"role": "support", "name": "Sasha Support"},
+}
+# role name in a launch-ready.toml -> (username env var, password env var)
+DEMO_ROLE_ENV: dict[str, tuple[str, str]] = {
+    "admin": ("LR_ADMIN_USER", "LR_ADMIN_PASS"),
+    "support": ("LR_SUPPORT_USER", "LR_SUPPORT_PASS"),
+    "support2": ("LR_SUPPORT2_USER", "LR_SUPPORT2_PASS"),
+}
+
+FLAWED_COOKIE_NAME = "session"
+FIXED_COOKIE_NAME = "__Host-session"
+FLAWED_SESSION_MAX_AGE = 7 * 24 * 3600  # 604800: a week-long admin session
+FIXED_SESSION_MAX_AGE = 8 * 3600  # 28800: one working day
+
+FLAWED_BANNER = f"Starlette/0.37 (Acme Ops {APP_VERSION})"
+FIXED_SECURITY_HEADERS: dict[str, str] = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+SEARCH_DELAY_SECONDS = 0.7  # flawed build only; +/- 0.05 s jitter
+LOGIN_FAILURE_LIMIT = 10  # fixed build: failed logins per username per window before 429
+LOGIN_FAILURE_WINDOW = 60.0
+MAX_BODY_BYTES = 64 * 1024
+MAX_QUERY_CHARS = 200
+
+
+def demo_env() -> dict[str, str]:
+    """Environment variables carrying the demo credentials (as the audit config expects them)."""
+    env: dict[str, str] = {}
+    for user, (user_env, pass_env) in DEMO_ROLE_ENV.items():
+        env[user_env] = user
+        env[pass_env] = DEMO_PASSWORDS[user]
+    return env
+
+
+# --------------------------------------------------------------------------- data
+
+_FIRST = ["Ada", "Bruno", "Chen", "Dalia", "Emeka", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kemi", "Luca"]
+_LAST = ["Lovelace", "Costa", "Wei", "Haddad", "Obi", "Rahman", "Petrov", "Sato", "Novak", "Park", "Adeyemi", "Rossi"]
+_PLANS = ["starter", "team", "business", "enterprise"]
+_OWNERS = ["support", "support2", "admin"]
+
+
+def _make_customers() -> list[dict[str, Any]]:
+    customers = []
+    for i in range(12):
+        first, last = _FIRST[i], _LAST[i]
+        customers.append(
+            {
+                "id": 101 + i,
+                "name": f"{first} {last}",
+                "company": f"{last} & Co",
+                "email": f"{first.lower()}.{last.lower()}@example.com",
+                "plan": _PLANS[i % len(_PLANS)],
+                "owner": _OWNERS[i % len(_OWNERS)],
+            }
+        )
+    return customers
+
+
+def _make_orders(customers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    orders = []
+    n = 5001
+    for c in customers:
+        for k in range(1 + c["id"] % 3):
+            orders.append(
+                {
+                    "id": n,
+                    "customer_id": c["id"],
+                    "amount_cents": 1900 + 1000 * ((c["id"] + k) % 7),
+                    "status": ["paid", "paid", "refunded", "pending"][(c["id"] + k) % 4],
+                }
+            )
+            n += 1
+    return orders
+
+
+@dataclass
+class _Session:
+    user: str
+    created: float
+
+
+class _State:
+    """Mutable per-app state (sessions, rate-limit counters)."""
+
+    def __init__(self, fixed: bool) -> None:
+        self.fixed = fixed
+        self.cookie_name = FIXED_COOKIE_NAME if fixed else FLAWED_COOKIE_NAME
+        self.max_age = FIXED_SESSION_MAX_AGE if fixed else FLAWED_SESSION_MAX_AGE
+        self.sessions: dict[str, _Session] = {}
+        self.failures: dict[str, list[float]] = {}
+        self.customers = _make_customers()
+        self.orders = _make_orders(self.customers)
+        self.rng = random.Random()
+
+    # sessions -------------------------------------------------------------
+    def user_for(self, request: Request) -> dict[str, str] | None:
+        sid = request.cookies.get(self.cookie_name)
+        if not sid:
+            return None
+        sess = self.sessions.get(sid)
+        if sess is None:
+            return None
+        if time.time() - sess.created > self.max_age:
+            self.sessions.pop(sid, None)
+            return None
+        return {"username": sess.user, **DEMO_USERS[sess.user]}
+
+    def visible_customers(self, user: dict[str, str]) -> list[dict[str, Any]]:
+        if user["role"] == "admin":
+            return list(self.customers)
+        return [c for c in self.customers if c["owner"] == user["username"]]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _state(request: Request) -> _State:
+    return request.app.state.demo
+
+
+def _require(request: Request, role: str | None = None) -> tuple[dict[str, str] | None, Response | None]:
+    """(user, None) when allowed, else (None, the refusal response)."""
+    st = _state(request)
+    user = st.user_for(request)
+    if user is None:
+        if _wants_html(request) and not request.url.path.startswith("/api/"):
+            return None, RedirectResponse("/login?next=" + quote(request.url.path, safe="/"), status_code=302)
+        return None, _json_error(401, "authentication required")
+    if role is not None and user["role"] != role:
+        return None, _json_error(403, "forbidden")
+    return user, None
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    doc = (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{html.escape(title)}</title>\n"
+        "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+        "<script src=\"/static/app.js\" defer></script>\n"
+        f"</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+    return HTMLResponse(doc)
+
+
+_APP_JS = """\
+// Acme Ops Console front end (demo bundle)
+(function () {
+  "use strict";
+  var API = {
+    me: "/api/me",
+    customers: "/api/customers",
+    search: "/api/reports/search",
+    adminUsers: "/admin/users",
+    adminExport: "/admin/export"
+  };
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+  }
+  function render(el, rows) {
+    el.textContent = "";
+    rows.forEach(function (c) {
+      var li = document.createElement("li");
+      li.textContent = c.name + " (" + c.plan + ")";
+      el.appendChild(li);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var status = document.getElementById("status");
+    var list = document.getElementById("customers");
+    if (!status || !list) { return; }
+    getJSON(API.me).then(function (me) {
+      status.textContent = "Signed in as " + me.username;
+      return getJSON(API.customers);
+    }).then(function (data) {
+      render(list, data.customers);
+    }).catch(function () {
+      status.textContent = "Not signed in.";
+    });
+  });
+  window.AcmeOps = { api: API, getJSON: getJSON };
+})();
+"""
+
+_APP_CSS = """\
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2733; }
+h1 { font-size: 1.5rem; }
+form label { display: block; margin: .5rem 0; }
+"""
+
+
+# --------------------------------------------------------------------------- routes
+
+
+async def home(request: Request) -> Response:
+    return _page(
+        APP_NAME,
+        f"<h1>{html.escape(APP_NAME)}</h1>\n"
+        "<p>Internal operations console for the Acme support team.</p>\n"
+        "<p><a href=\"/login\">Sign in</a></p>\n"
+        "<p id=\"status\"></p>\n<ul id=\"customers\"></ul>",
+    )
+
+
+async def static_js(request: Request) -> Response:
+    return Response(_APP_JS, media_type="application/javascript")
+
+
+async def static_css(request: Request) -> Response:
+    return Response(_APP_CSS, media_type="text/css")
+
+
+async def login_form(request: Request) -> Response:
+    return _page(
+        f"Sign in - {APP_NAME}",
+        "<h1>Sign in</h1>\n"
+        "<form method=\"post\" action=\"/login\">\n"
+        "<label>Username <input name=\"username\" autocomplete=\"username\"></label>\n"
+        "<label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\n"
+        "<button type=\"submit\">Sign in</button>\n</form>",
+    )
+
+
+async def _read_credentials(request: Request) -> tuple[str, str] | Response:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return _json_error(413, "request body too large")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if ctype == "application/json" or ctype.endswith("+json"):
+            data = json.loads(body.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            username, password = data.get("username"), data.get("password")
+        elif ctype == "application/x-www-form-urlencoded":
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+            username = form.get("username", [None])[0]
+            password = form.get("password", [None])[0]
+        else:
+            return _json_error(415, "send application/json or a form")
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(400, "malformed request body")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return _json_error(400, "username and password are required")
+    return username, password
+
+
+async def login(request: Request) -> Response:
+    st = _state(request)
+    creds = await _read_credentials(request)
+    if isinstance(creds, Response):
+        return creds
+    username, password = creds
+    now = time.time()
+
+    if st.fixed:
+        recent = [t for t in st.failures.get(username, []) if now - t < LOGIN_FAILURE_WINDOW]
+        st.failures[username] = recent
+        if len(recent) >= LOGIN_FAILURE_LIMIT:
+            retry = max(1, int(LOGIN_FAILURE_WINDOW - (now - recent[0])) + 1)
+            return _json_error(429, "too many failed sign-in attempts; try again later", {"Retry-After": str(retry)})
+
+    expected = DEMO_PASSWORDS.get(username)
+    if expected is None or not secrets.compare_digest(expected.encode(), password.encode()):
+        if st.fixed:
+            st.failures.setdefault(username, []).append(now)
+        return _json_error(401, "invalid credentials")
+
+    old_sid = request.cookies.get(st.cookie_name)
+    if st.fixed:
+        st.failures.pop(username, None)
+        if old_sid:
+            st.sessions.pop(old_sid, None)
+        sid = secrets.token_urlsafe(32)
+    else:
+        # flawed: keeps whatever session id the browser already had (session fixation)
+        sid = old_sid if old_sid and 16 <= len(old_sid) <= 128 else secrets.token_urlsafe(32)
+    st.sessions[sid] = _Session(user=username, created=now)
+
+    resp = JSONResponse({"ok": True, "user": {"username": username, **DEMO_USERS[username]}})
+    resp.headers.append("set-cookie", _session_cookie(st, sid, st.max_age))
+    return resp
+
+
+def _session_cookie(st: _State, value: str, max_age: int) -> str:
+    """The Set-Cookie value, written out by hand so the attributes are exactly as documented."""
+    if st.fixed:
+        return f"{st.cookie_name}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Lax"
+    # flawed: no Secure, no HttpOnly, no SameSite, a week-long lifetime
+    return f"{st.cookie_name}={value}; Path=/; Max-Age={max_age}"
+
+
+async def logout(request: Request) -> Response:
+    st = _state(request)
+    sid = request.cookies.get(st.cookie_name)
+    resp = JSONResponse({"ok": True})
+    if st.fixed and sid:
+        st.sessions.pop(sid, None)  # server-side invalidation
+    # flawed: only asks the browser to forget the cookie; the session id stays valid server-side
+    resp.headers.append("set-cookie", _session_cookie(st, "", 0))
+    return resp
+
+
+async def me(request: Request) -> Response:
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    return JSONResponse(user)
+
+
+async def customers_list(request: Request) -> Response:
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    rows = _state(request).visible_customers(user)
+    return JSONResponse({"customers": rows, "count": len(rows)})
+
+
+async def customer_detail(request: Request) -> Response:
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    st = _state(request)
+    raw = request.path_params["customer_id"]
+    if not raw.isdigit() or len(raw) > 9:
+        return _json_error(404, "not found")
+    cid = int(raw)
+    # Both builds: support staff see only the customers they own; admins see all.
+    match = next((c for c in st.visible_customers(user) if c["id"] == cid), None)
+    if match is None:
+        return _json_error(404, "not found")
+    orders = [o for o in st.orders if o["customer_id"] == cid]
+    return JSONResponse({**match, "orders": orders})
+
+
+async def reports_search(request: Request) -> Response:
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    st = _state(request)
+    q = request.query_params.get("q", "")
+    if len(q) > MAX_QUERY_CHARS:
+        return _json_error(400, f"q is longer than {MAX_QUERY_CHARS} characters")
+    if not st.fixed:
+        # flawed: an unindexed full scan of the reporting tables
+        await asyncio.sleep(SEARCH_DELAY_SECONDS + st.rng.uniform(-0.05, 0.05))
+    needle = q.strip().lower()
+    results = []
+    for c in st.visible_customers(user):
+        if needle in c["name"].lower() or needle in c["email"].lower() or needle in c["company"].lower():
+            total = sum(o["amount_cents"] for o in st.orders if o["customer_id"] == c["id"])
+            results.append({"customer_id": c["id"], "name": c["name"], "plan": c["plan"], "revenue_cents": total})
+    return JSONResponse({"q": q, "results": results, "count": len(results)})
+
+
+async def admin_users(request: Request) -> Response:
+    user, refusal = _require(request, role="admin")
+    if refusal is not None:
+        return refusal
+    users = [{"username": u, **info} for u, info in DEMO_USERS.items()]
+    return JSONResponse({"users": users})
+
+
+async def admin_export(request: Request) -> Response:
+    st = _state(request)
+    if st.fixed:
+        user, refusal = _require(request, role="admin")
+        if refusal is not None:
+            return refusal
+    # flawed: no authentication at all on the full customer export
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "name", "company", "email", "plan", "owner"])
+    for c in st.customers:
+        writer.writerow([c["id"], c["name"], c["company"], c["email"], c["plan"], c["owner"]])
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
+    )
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+# --------------------------------------------------------------------------- middleware
+
+
+class AccessLogMiddleware:
+    """Appends one entry per request to ``log`` (outermost, so it sees the final status)."""
+
+    def __init__(self, app: ASGIApp, log: list[dict[str, Any]]) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        entry = access_log_entry(scope)
+        self.log.append(entry)
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except BaseException:
+            if entry["status"] is None:
+                entry["status"] = 500
+            raise
+
+
+def access_log_entry(scope: Scope) -> dict[str, Any]:
+    """One access-log entry: scheme, method, path, query, status, and whether a Cookie /
+    Authorization header was sent (never their values)."""
+    headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope.get("headers", [])}
+    return {
+        "time": time.time(),
+        "scheme": scope.get("scheme", "http"),
+        "method": scope["method"],
+        "path": scope["path"],
+        "query": scope.get("query_string", b"").decode("latin1"),
+        "status": None,  # filled in when the response starts
+        "cookie": "cookie" in headers,
+        "authorization": "authorization" in headers,
+        "user_agent": headers.get("user-agent", ""),
+    }
+
+
+class SecurityHeadersMiddleware:
+    """Fixed build: the security headers; flawed build: none of them, plus a version banner."""
+
+    def __init__(self, app: ASGIApp, fixed: bool) -> None:
+        self.app = app
+        self.fixed = fixed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-powered-by"]
+                if self.fixed:
+                    for name, value in FIXED_SECURITY_HEADERS.items():
+                        headers.append((name.lower().encode(), value.encode()))
+                    if not path.startswith("/static/"):
+                        headers.append((b"cache-control", b"no-store"))
+                else:
+                    headers.append((b"x-powered-by", FLAWED_BANNER.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+# --------------------------------------------------------------------------- factory
+
+
+def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) -> Starlette:
+    """Build the demo app. ``fixed=False`` is the flawed build.
+
+    ``access_log`` (optional) is the list requests are appended to; it is also
+    ``app.state.access_log``. The demo server passes one list shared with its plain
+    HTTP listener so the log covers both schemes.
+    """
+    log: list[dict[str, Any]] = access_log if access_log is not None else []
+    routes = [
+        Route("/", home, methods=["GET"]),
+        Route("/static/app.js", static_js, methods=["GET"]),
+        Route("/static/app.css", static_css, methods=["GET"]),
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/api/me", me, methods=["GET"]),
+        Route("/api/customers", customers_list, methods=["GET"]),
+        Route("/api/customers/{customer_id}", customer_detail, methods=["GET"]),
+        Route("/api/reports/search", reports_search, methods=["GET"]),
+        Route("/admin/users", admin_users, methods=["GET"]),
+        Route("/admin/export", admin_export, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(AccessLogMiddleware, log=log),
+            Middleware(SecurityHeadersMiddleware, fixed=fixed),
+        ],
+    )
+    app.state.fixed = fixed
+    app.state.access_log = log
+    app.state.demo = _State(fixed)
+    return app

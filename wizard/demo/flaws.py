@@ -1,0 +1,40 @@
+"""The demo's planted flaws as data (FLAWS.md is the human table): what the audit must report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Flaw:
+    id: str
+    rule: str
+    marker: str  # text that identifies the finding: in its title, or its data's scanner rule
+
+
+FLAWS: tuple[Flaw, ...] = (
+    Flaw("F01", "authn.unauthenticated-access", "GET /admin/export"),
+    Flaw("F02", "cookies.session-flags", "lacks protective flags"),
+    Flaw("F03", "cookies.session-lifetime", "lasts 7 days"),
+    Flaw("F04", "transport.http-redirect", "without a redirect to HTTPS"),
+    Flaw("F05", "headers.hsts", "HSTS header missing"),
+    Flaw("F06", "headers.csp", "Content-Security-Policy missing"),
+    Flaw("F07", "headers.framing", "framed by other sites"),
+    Flaw("F08", "headers.nosniff", "nosniff missing"),
+    Flaw("F09", "headers.banner", "Version banners"),
+    Flaw("F10", "latency.p95", "GET /api/reports/search"),
+    Flaw("F11", "secrets.exposed", "aws-access-key-id"),
+    Flaw("F12", "secrets.exposed", "aws-secret-access-key"),
+    Flaw("F13", "secrets.exposed", "stripe-secret-key"),
+    Flaw("F14", "secrets.exposed", "github-token"),
+    Flaw("F15", "secrets.exposed", "slack-webhook"),
+    Flaw("F16", "secrets.exposed", "private-key"),
+    Flaw("F17", "secrets.exposed", "url-credentials"),
+    Flaw("S4", "headers.referrer-policy", "Referrer-Policy missing"),
+)
+
+
+def matches(flaw: Flaw, finding) -> bool:
+    if finding.rule != flaw.rule or finding.status.value not in ("fail", "warn"):
+        return False
+    return flaw.marker in finding.title or finding.data.get("rule") == flaw.marker

@@ -1,0 +1,137 @@
+"""Logging in as a named test account, and the cookie parsing every session check shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from wizard.redact import redact, register_secret
+
+
+@dataclass
+class SetCookie:
+    name: str
+    value: str
+    attrs: dict[str, str] = field(default_factory=dict)  # lower-cased names; flags map to ""
+    raw: str = ""
+
+    @property
+    def secure(self) -> bool:
+        return "secure" in self.attrs
+
+    @property
+    def httponly(self) -> bool:
+        return "httponly" in self.attrs
+
+    @property
+    def samesite(self) -> str | None:
+        v = self.attrs.get("samesite")
+        return v.capitalize() if v else None
+
+    def lifetime_seconds(self, now: datetime | None = None) -> float | None:
+        """Max-Age wins over Expires (RFC 6265); None means a browser-session cookie."""
+        if "max-age" in self.attrs:
+            try:
+                return float(self.attrs["max-age"])
+            except ValueError:
+                return None
+        if "expires" in self.attrs:
+            try:
+                exp = parsedate_to_datetime(self.attrs["expires"])
+            except (TypeError, ValueError):
+                return None
+            if exp.tzinfo is None:
+                exp = exp.replace(tzinfo=timezone.utc)
+            return (exp - (now or datetime.now(timezone.utc))).total_seconds()
+        return None
+
+    @property
+    def is_csrf(self) -> bool:
+        n = self.name.lower()
+        return "csrf" in n or "xsrf" in n
+
+    @property
+    def looks_like_session(self) -> bool:
+        n = self.name.lower()
+        return not self.is_csrf and any(w in n for w in ("sess", "sid", "auth", "token", "login", "jwt", "remember"))
+
+    def redacted(self) -> str:
+        """The Set-Cookie line with its value masked."""
+        attrs = "; ".join(f"{k}={v}" if v else k for k, v in self.attrs.items())
+        value = redact(self.value, "cookie") if self.value else ""
+        return f"{self.name}={value}" + (f"; {attrs}" if attrs else "")
+
+
+def parse_set_cookie(line: str) -> SetCookie | None:
+    """Lenient: a malformed attribute is skipped, a line without name=value gives None."""
+    parts = line.split(";")
+    name, sep, value = parts[0].partition("=")
+    name = name.strip()
+    if not sep or not name:
+        return None
+    value = value.strip().strip('"')
+    register_secret(value, "cookie")
+    attrs: dict[str, str] = {}
+    for part in parts[1:]:
+        k, _, v = part.partition("=")
+        k = k.strip().lower()
+        if k:
+            attrs[k] = v.strip()
+    return SetCookie(name, value, attrs, line)
+
+
+@dataclass
+class AuthState:
+    """What a logged-in role sends: a cookie header and/or a bearer token (in memory only)."""
+
+    role: str
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[SetCookie] = field(default_factory=list)
+    status: int = 0
+    ok: bool = False
+    reason: str = ""
+
+
+async def login(ctx, role_name: str, probe: str) -> AuthState:
+    """Log in with a role's recipe, or use its token/cookie from the environment."""
+    role = ctx.config.roles[role_name]
+    creds = ctx.credentials.get(role_name)
+    state = AuthState(role_name)
+    if creds is None:
+        state.reason = "no credentials"
+        return state
+    if creds.token:
+        state.headers["Authorization"] = f"Bearer {creds.token}"
+        state.ok = True
+        return state
+    if creds.cookie:
+        state.headers["Cookie"] = creds.cookie
+        state.ok = True
+        return state
+    if not role.login or not creds.username or not creds.password:
+        state.reason = f"role '{role_name}' has no login recipe or its environment variables are empty"
+        return state
+    method, _, path = role.login.route.partition(" ")
+    fields = {role.login.username_field: creds.username, role.login.password_field: creds.password}
+    body = {"json": fields} if role.login.format == "json" else {"data": fields}
+    resp = await ctx.http.request(method, ctx.base_url + path, probe=probe, login=True, follow_redirects=False, **body)
+    state.status = resp.status
+    state.cookies = [c for c in (parse_set_cookie(h) for h in resp.set_cookies) if c]
+    token = None
+    try:
+        doc = resp.json()
+        if isinstance(doc, dict):
+            token = next((doc[k] for k in ("token", "access_token", "jwt", "id_token") if isinstance(doc.get(k), str)), None)
+    except ValueError:
+        pass
+    if token:
+        register_secret(token, "token")
+        state.headers["Authorization"] = f"Bearer {token}"
+    if state.cookies:
+        state.headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in state.cookies if c.value)
+    # Success is a token or a cookie, not the status code: some apps answer 302 to both outcomes.
+    state.ok = bool(token or state.cookies) and resp.status < 400
+    if not state.ok:
+        state.reason = f"login answered {resp.status} without a token or session cookie"
+    return state

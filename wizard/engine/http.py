@@ -1,0 +1,306 @@
+"""The one HTTP client every probe uses. It enforces the audit's safety rules, whatever a probe asks.
+
+- scope: only hosts the person confirmed; redirects leaving scope are not followed;
+- tiers: GET/HEAD/OPTIONS are passive; other methods need the tier the person consented to;
+- a deny-list of side-effect routes that are never called, even with GET;
+- a total request budget, a per-host rate, a total time limit per request and a body size cap
+  (slow-loris servers, gzip bombs and endless bodies end as a clear error, not a hang);
+- no credentials across hosts on redirect; a recognisable User-Agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from wizard import __version__
+from wizard.model import TIER_RANK, Tier
+
+USER_AGENT = f"launch-ready/{__version__} (production-readiness audit; read-only by default)"
+
+# Path words that mark a route as state-changing: never requested, reported as "unsafe GET, not probed".
+UNSAFE_WORDS = (
+    "delete", "remove", "destroy", "reset", "drop", "truncate", "purge", "wipe", "init", "seed",
+    "createdb", "migrate", "logout", "signout", "sign-out", "log-out", "revoke", "disable", "deactivate",
+    "shutdown", "restart", "reboot", "flush", "clear", "unsubscribe", "cancel", "approve", "execute", "run",
+)
+_UNSAFE_RE = re.compile(r"(?:^|[/_.\-])(" + "|".join(re.escape(w) for w in UNSAFE_WORDS) + r")(?:$|[/_.\-?])", re.I)
+
+_METHOD_TIER = {
+    "GET": Tier.PASSIVE, "HEAD": Tier.PASSIVE, "OPTIONS": Tier.PASSIVE,
+    "POST": Tier.WRITE, "PUT": Tier.WRITE, "PATCH": Tier.WRITE, "DELETE": Tier.DESTRUCTIVE,
+}
+_SENSITIVE_HEADERS = ("authorization", "cookie", "proxy-authorization", "x-api-key")
+
+
+class BlockedRequest(Exception):
+    """The wrapper refused to send a request; `reason` says why in plain words."""
+
+    def __init__(self, reason: str, url: str):
+        self.reason = reason
+        self.url = url
+        super().__init__(f"{reason}: {url}")
+
+
+class OutOfScope(BlockedRequest):
+    pass
+
+
+class UnsafeRoute(BlockedRequest):
+    pass
+
+
+class TierNotAllowed(BlockedRequest):
+    pass
+
+
+class BudgetExhausted(BlockedRequest):
+    pass
+
+
+class RequestFailed(Exception):
+    """The request was sent but got no usable answer (timeout, reset, not HTTP, too big)."""
+
+    def __init__(self, reason: str, url: str):
+        self.reason = reason
+        self.url = url
+        super().__init__(f"{reason}: {url}")
+
+
+def is_unsafe_path(path: str) -> bool:
+    return bool(_UNSAFE_RE.search(urlsplit(path).path or path))
+
+
+@dataclass
+class Response:
+    """A fully read, size-capped response; `history` holds the redirect hops that led here."""
+
+    method: str
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    elapsed: float
+    truncated: bool = False
+    history: list["Response"] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self):
+        import json
+
+        return json.loads(self.body)
+
+    def header_values(self, name: str) -> list[str]:
+        return self.headers.get_list(name)
+
+    @property
+    def set_cookies(self) -> list[str]:
+        return self.headers.get_list("set-cookie")
+
+
+@dataclass
+class ClientPolicy:
+    scope: set[str]
+    tier: Tier = Tier.PASSIVE
+    budget: int = 1500
+    rate_per_host: float = 20.0
+    timeout: float = 10.0
+    max_body: int = 2_000_000
+    max_redirects: int = 5
+    allow_delete: bool = False
+    verify: str | bool = True  # CA bundle path, or True for the system store
+
+
+class ScopedClient:
+    """Shared by all probes of a run, so the budget and the rates are global."""
+
+    def __init__(self, policy: ClientPolicy):
+        self.policy = policy
+        self.sent: Counter[str] = Counter()  # probe id -> requests sent
+        self.log: list[tuple[str, str, str, int | None]] = []  # (probe, method, url, status)
+        self._total = 0
+        self._next_slot: dict[str, float] = {}
+        self._rate_lock = asyncio.Lock()
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> "ScopedClient":
+        import ssl
+
+        verify: ssl.SSLContext | bool
+        if isinstance(self.policy.verify, str):
+            verify = ssl.create_default_context(cafile=self.policy.verify)
+        else:
+            verify = self.policy.verify
+        # No cookie jar: a login by one probe must never leak into another probe's "anonymous"
+        # request. Probes that need a session send its Cookie header explicitly.
+        no_jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+        self._client = httpx.AsyncClient(
+            cookies=no_jar,
+            verify=verify,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(self.policy.timeout, connect=min(5.0, self.policy.timeout)),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            trust_env=False,  # never route an audit through a proxy from the environment
+        )
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._client:
+            await self._client.aclose()
+
+    @property
+    def total_sent(self) -> int:
+        return self._total
+
+    # -- policy checks ------------------------------------------------------------------------
+    def check(self, method: str, url: str, *, login: bool = False) -> None:
+        """Raise BlockedRequest if this request may not be sent. Probes may call it to plan.
+
+        `login=True` marks the one POST the login tier allows: submitting a test account's login.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise OutOfScope("not an http(s) URL", url)
+        if parts.hostname not in self.policy.scope:
+            raise OutOfScope(f"host '{parts.hostname}' is outside the confirmed scope", url)
+        if is_unsafe_path(parts.path):
+            raise UnsafeRoute("state-changing route, never requested (unsafe GET, not probed)", url)
+        need = _METHOD_TIER.get(method.upper())
+        if need is None:
+            raise TierNotAllowed(f"method {method} is never sent", url)
+        if need is Tier.DESTRUCTIVE and not self.policy.allow_delete:
+            raise TierNotAllowed("DELETE needs --allow-delete", url)
+        login_post = login and method.upper() == "POST" and TIER_RANK[self.policy.tier] >= TIER_RANK[Tier.LOGIN]
+        if TIER_RANK[need] > TIER_RANK[self.policy.tier] and not login_post:
+            raise TierNotAllowed(f"{method} needs the '{need.value}' tier, consented tier is '{self.policy.tier.value}'", url)
+
+    async def _wait_for_slot(self, host: str) -> None:
+        interval = 1.0 / self.policy.rate_per_host
+        async with self._rate_lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + interval
+        delay = slot - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    # -- sending ------------------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        probe: str,
+        headers: dict[str, str] | None = None,
+        follow_redirects: bool = True,
+        login: bool = False,
+        **kwargs,
+    ) -> Response:
+        """Send within policy, following redirects hop by hop (each hop checked against scope)."""
+        method = method.upper()
+        headers = dict(headers or {})
+        history: list[Response] = []
+        current = url
+        origin_host = urlsplit(url).hostname
+        for hop in range(self.policy.max_redirects + 1):
+            self.check(method, current, login=login)
+            resp = await self._send_once(method, current, probe=probe, headers=headers, **kwargs)
+            resp.history = history
+            if not follow_redirects or resp.status not in (301, 302, 303, 307, 308):
+                return resp
+            location = resp.headers.get("location")
+            if not location:
+                return resp
+            history = history + [resp]
+            nxt = urljoin(current, location)
+            if urlsplit(nxt).hostname not in self.policy.scope:
+                # Stop here: the caller sees the redirect and where it pointed.
+                return resp
+            if urlsplit(nxt).hostname != origin_host:
+                headers = {k: v for k, v in headers.items() if k.lower() not in _SENSITIVE_HEADERS}
+            if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
+                method, kwargs = "GET", {}
+            current = nxt
+        raise RequestFailed(f"more than {self.policy.max_redirects} redirects (redirect loop?)", url)
+
+    async def _send_once(self, method: str, url: str, *, probe: str, headers: dict[str, str], **kwargs) -> Response:
+        assert self._client is not None, "use ScopedClient as an async context manager"
+        if self._total >= self.policy.budget:
+            raise BudgetExhausted(f"request budget of {self.policy.budget} used up", url)
+        self._total += 1
+        self.sent[probe] += 1
+        await self._wait_for_slot(urlsplit(url).hostname or "")
+        started = time.perf_counter()  # after the rate-limit wait: elapsed is the server's time
+        status: int | None = None
+        try:
+            resp = await asyncio.wait_for(
+                self._fetch(method, url, headers, kwargs), timeout=self.policy.timeout
+            )
+            status = resp.status
+            resp.elapsed = time.perf_counter() - started
+            return resp
+        except asyncio.TimeoutError:
+            raise RequestFailed(f"no complete answer within {self.policy.timeout:g} s", url) from None
+        except httpx.TooManyRedirects:
+            raise RequestFailed("redirect loop", url) from None
+        except httpx.ConnectError as err:
+            raise RequestFailed(_connect_reason(err), url) from None
+        except httpx.RemoteProtocolError as err:
+            raise RequestFailed(f"the server did not speak valid HTTP ({_short(err)})", url) from None
+        except httpx.DecodingError as err:
+            raise RequestFailed(f"undecodable response body ({_short(err)})", url) from None
+        except httpx.TimeoutException:
+            raise RequestFailed(f"timed out after {self.policy.timeout:g} s", url) from None
+        except httpx.HTTPError as err:
+            raise RequestFailed(f"request failed ({type(err).__name__}: {_short(err)})", url) from None
+        finally:
+            self.log.append((probe, method, url, status))
+
+    async def _fetch(self, method: str, url: str, headers: dict[str, str], kwargs: dict) -> Response:
+        assert self._client is not None
+        req = self._client.build_request(method, url, headers=headers, **kwargs)
+        resp = await self._client.send(req, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            truncated = False
+            if method != "HEAD":
+                # iter_bytes decodes gzip/deflate as it goes, so the cap holds for decompressed size too
+                async for chunk in resp.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.policy.max_body:
+                        chunks.append(chunk[: max(0, len(chunk) - (size - self.policy.max_body))])
+                        truncated = True
+                        break
+                    chunks.append(chunk)
+            return Response(method, str(resp.url), resp.status_code, resp.headers, b"".join(chunks), 0.0, truncated)
+        finally:
+            await resp.aclose()
+
+
+def _short(err: Exception) -> str:
+    text = str(err) or type(err).__name__
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def _connect_reason(err: Exception) -> str:
+    text = str(err)
+    low = text.lower()
+    if "certificate" in low or "ssl" in low or "tls" in low:
+        return f"TLS handshake failed ({_short(err)})"
+    if "refused" in low:
+        return "connection refused (is the app running on that port?)"
+    if "name or service not known" in low or "nodename" in low or "getaddrinfo" in low:
+        return "host name does not resolve"
+    return f"could not connect ({_short(err)})"

@@ -1,0 +1,28 @@
+"""Where bundled data lives, in a checkout and in an installed wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _data_dir(name: str) -> Path:
+    # An installed wheel carries the data under wizard/_data (hatch force-include);
+    # a checkout or an editable install has it at the top of the repo.
+    installed = _PACKAGE / "_data" / name
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parent / name
+
+
+def checklists_dir() -> Path:
+    return _data_dir("checklists")
+
+
+def templates_dir() -> Path:
+    return _data_dir("templates")
+
+
+def default_checklist_dir() -> Path:
+    return checklists_dir() / "internal-admin-app"
