@@ -62,6 +62,12 @@ class Question(Strict):
     red_flag_title: str = ""
     handover: str | None = Field(None, description="Handover checklist field this answer fills.")
 
+    @field_validator("pass_if", mode="before")
+    @classmethod
+    def _yaml_bool(cls, v: object) -> object:
+        # YAML reads a bare `yes`/`no` as a boolean; accept what a consultant naturally writes.
+        return ("yes" if v else "no") if isinstance(v, bool) else v
+
     @model_validator(mode="after")
     def _consistent(self) -> "Question":
         if self.kind is QuestionKind.CHOICE and not self.choices:
