@@ -121,24 +121,33 @@ class Engine:
                 endpoints=endpoints,
                 emit_progress=self.observer.probe_progress,
             )
-            tasks = [asyncio.create_task(self._run_one(p, ctx, session, summary)) for p in probes]
-            waiter = asyncio.gather(*tasks)
-            if cancel is not None:
-                cancel_task = asyncio.create_task(cancel.wait())
-                done, _ = await asyncio.wait({waiter, cancel_task}, return_when=asyncio.FIRST_COMPLETED)
-                if cancel_task in done:
+            for phase in sorted({p.phase for p in probes}):
+                batch = [p for p in probes if p.phase == phase]
+                if not await self._run_batch(batch, ctx, session, summary, cancel):
                     summary.cancelled = True
-                    for t in tasks:
-                        t.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-                else:
-                    cancel_task.cancel()
-            else:
-                await waiter
+                    break
             summary.requests = dict(client.sent)
         summary.elapsed = time.perf_counter() - started
         session.finish_run(run, summary.requests, "cancelled" if summary.cancelled else "complete")
         return summary
+
+    async def _run_batch(self, probes: list[Probe], ctx: ProbeContext, session: AuditSession,
+                         summary: RunSummary, cancel: asyncio.Event | None) -> bool:
+        """Run probes concurrently; False when the person cancelled."""
+        tasks = [asyncio.create_task(self._run_one(p, ctx, session, summary)) for p in probes]
+        waiter = asyncio.gather(*tasks)
+        if cancel is None:
+            await waiter
+            return True
+        cancel_task = asyncio.create_task(cancel.wait())
+        done, _ = await asyncio.wait({waiter, cancel_task}, return_when=asyncio.FIRST_COMPLETED)
+        if cancel_task in done:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            return False
+        cancel_task.cancel()
+        return True
 
     async def _run_one(self, probe: Probe, ctx: ProbeContext, session: AuditSession, summary: RunSummary) -> None:
         started = time.perf_counter()

@@ -42,6 +42,9 @@ class Probe:
     rules: ClassVar[tuple[str, ...]] = ()  # every rule id it can emit; the checklist maps them to items
     needs: ClassVar[tuple[str, ...]] = ("url",)  # url, repo, domain, email_domain, endpoints, roles
     timeout: ClassVar[float | None] = None  # seconds; None: the config's probe_timeout
+    # Probes in a later phase start when every earlier one has finished: load-like probes
+    # (latency sampling) neither starve the others of the per-host rate nor get skewed by them.
+    phase: ClassVar[int] = 0
 
     def not_applicable(self, ctx: ProbeContext) -> str | None:
         """Why this probe cannot run here, or None when it can."""

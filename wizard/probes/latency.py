@@ -30,6 +30,7 @@ class LatencyProbe(Probe):
     rules = ("latency.p95", "latency.errors")
     needs = ("url", "endpoints")
     timeout = 120
+    phase = 1
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         headers: dict[str, str] = {}
