@@ -22,6 +22,12 @@ class CookieProbe(Probe):
     rules = ("cookies.session-flags", "cookies.session-lifetime", "cookies.none-seen")
     needs = ("url",)
 
+    def login_plan(self, config, endpoints) -> list[str]:
+        role = next((name for name, r in config.roles.items() if r.login), None)
+        if not role:
+            return []
+        return [f"1 login as test role '{role}' ({config.roles[role].login.route}) to read the session cookie it sets"]
+
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         seen: dict[str, tuple[SetCookie, str, bool]] = {}  # name -> (cookie, where, set by login)
         for path in ("/", "/login"):
