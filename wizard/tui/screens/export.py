@@ -37,6 +37,9 @@ class ExportScreen(ModalScreen[None]):
                 yield Button("Export", id="export", variant="primary")
                 yield Button("Close", id="close")
 
+    def on_mount(self) -> None:
+        self.query_one("#export", Button).focus()  # enter exports with the defaults
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "close":
             self.dismiss()

@@ -50,55 +50,63 @@ class ItemScreen(Screen):
         result = self.audit.verdict().item(self.item_id)
         call = self.app.call_mode
         self.sub_title = f"{checklist.order.index(item.id) + 1}/{len(checklist.order)}"
-        head = Text.assemble((item.title, "bold"), "   ", status_text(result.status.value))
+        # One Text for everything read-only: a screen of dozens of small widgets costs Textual
+        # far more to style and lay out than one (opening an item must feel instant).
+        t = Text()
+        t.append(item.title, style="bold")
+        t.append("   ")
+        t.append_text(status_text(result.status.value))
         if result.bar:
-            head.append("   on the launch bar", style="yellow")
+            t.append("   on the launch bar", style="yellow")
         if item.fix.before_launch:
-            head.append("   fix before launch", style="red")
+            t.append("   fix before launch", style="red")
         override = self.audit.session.data.overrides.get(item.id)
         if override and override.severity:
-            head.append(f"   severity set to {override.severity}", style="cyan")
-        widgets = [Static(head, markup=False)]
+            t.append(f"   severity set to {override.severity}", style="cyan")
+        t.append("\n")
 
-        def section(title: str, text: str) -> None:
-            widgets.append(Static(title, classes="section"))
-            widgets.append(Static(Text(text), classes="body", markup=False))
+        def section(title: str, text: str = "") -> None:
+            t.append(f"\n{title}\n", style="bold")
+            if text:
+                t.append(f"  {text}\n")
 
         section("Passes when", item.pass_criteria)
         section("Why it matters", item.why)
         section("What breaks if it fails", item.breaks)
         if item.manual_check and not call:
-            section("How to check it by hand", "\n".join(f"• {s}" for s in item.manual_check))
+            section("How to check it by hand", "\n  ".join(f"• {s}" for s in item.manual_check))
 
         real = [f for f in result.findings if f.status.value not in ("skipped", "n/a")]
-        widgets.append(Static(f"What the checks found ({len(real)})", classes="section"))
+        section(f"What the checks found ({len(real)})")
         if not result.findings:
-            widgets.append(Static(Text("No automated check has run for this item yet (press esc, then r)."
-                                       if item.checks else "Nothing here can be checked automatically: the questions below decide it."),
-                                  classes="body", markup=False))
+            t.append("  No automated check has run for this item yet (press esc, then r).\n" if item.checks
+                     else "  Nothing here can be checked automatically: the questions below decide it.\n")
         for f in result.findings:
-            line = Text.assemble(status_text(f.status.value), f"  {f.title}")
+            t.append("  ")
+            t.append_text(status_text(f.status.value))
+            t.append(f"  {f.title}")
             if f.location.describe() != "-":
-                line.append(f"  ({f.location.describe()})", style="dim")
-            widgets.append(Static(line, classes="finding", markup=False))
+                t.append(f"  ({f.location.describe()})", style="dim")
+            t.append("\n")
             if f.detail:
-                widgets.append(Static(Text(f.detail), classes="evidence", markup=False))
+                t.append(f"      {f.detail}\n", style="dim")
             if not call:
                 for ev in f.evidence[:6]:
-                    widgets.append(Static(Text(ev), classes="evidence", markup=False))
+                    t.append(f"      {ev}\n", style="dim")
 
         fix = item.fix
-        widgets.append(Static(f"How to fix it ({fix.effort_hours:g} h, {fix.timeline}"
-                              f"{', before launch' if fix.before_launch else ', can wait until after launch'})", classes="section"))
-        widgets.append(Static(Text(fix.summary), classes="body", markup=False))
+        section(f"How to fix it ({fix.effort_hours:g} h, {fix.timeline}"
+                f"{', before launch' if fix.before_launch else ', can wait until after launch'})", fix.summary)
         for n, step in enumerate(fix.steps, 1):
-            widgets.append(Static(Text(f"{n}. {step}"), classes="body", markup=False))
+            t.append(f"  {n}. {step}\n")
         if not call:
             stack = self.app.detected_stack()
-            snippets = [s for s in fix.snippets if s.stack == stack] or fix.snippets[:1]
+            snippets = [sn for sn in fix.snippets if sn.stack == stack] or fix.snippets[:1]
             for snip in snippets:
-                widgets.append(Static(Text(f"{snip.stack}:"), classes="body", markup=False))
-                widgets.append(Static(Text(snip.code.rstrip()), classes="snippet", markup=False))
+                t.append(f"  {snip.stack}:\n")
+                for line in snip.code.rstrip().splitlines():
+                    t.append(f"    {line}\n", style="on grey15")
+        widgets = [Static(t, id="item-info", classes="body", markup=False)]
 
         if item.questions:
             widgets.append(Static(f"Questions ({len(item.questions)})", classes="section"))

@@ -32,7 +32,7 @@ class ReviewScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("Item", key="item", width=22)
-        table.add_column("Question", key="question")
+        table.add_column("Question", key="question", width=56)
         table.add_column("Answer", key="answer", width=30)
         self.refresh_review()
         table.focus()
