@@ -64,7 +64,7 @@ def cli(ctx: click.Context, plain: bool, call_mode: bool, session_path: Path | N
 @click.option("--skip", multiple=True, help="Probe ids, item ids or areas to leave out.")
 @click.option("--answers", "answers_path", type=click.Path(path_type=Path), help="Scripted answers (YAML).")
 @click.option("--checklist", "checklist_dir", type=click.Path(path_type=Path), help="A checklist folder (default: internal-admin-app).")
-@click.option("--session", "session_path", type=click.Path(path_type=Path), help="Session file (default: .launch-ready/session.json).")
+@click.option("--session", "session_path", type=click.Path(path_type=Path), help="Session file (default: a new one in .launch-ready/sessions/).")
 @click.option("--resume", is_flag=True, help="Continue the session file instead of starting a new one.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["json", "html", "md", "sarif", "pdf"]), help="Report format(s); default json.")
 @click.option("--out", type=click.Path(path_type=Path), help="Report path (or folder when several formats).")
