@@ -298,3 +298,35 @@ async def test_demo_from_the_welcome_screen_to_the_pdf(tmp_path):
         await pilot.press("escape")
         await pilot.press("q")
     assert app.demo is not None and not app.demo.server.running
+
+
+async def test_item_notes_and_severity_override_are_kept_for_the_report(tmp_path):
+    audit = offline_audit(tmp_path)
+    app = OpenedApp(audit, call_mode=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ItemScreen("deployment"))
+        await pilot.pause(0.3)
+        note = app.screen.query_one("#item-note", Input)
+        assert app.focused is note  # discovery-call mode: ready to type
+        await pilot.press(*"rollback is manual", "enter")
+        await pilot.pause()
+        note.blur()
+        await pilot.press("o", "o")  # severity: critical, then high
+        await pilot.pause()
+    saved = AuditSession.load(audit.session.path).data.overrides["deployment"]
+    assert saved.note == "rollback is manual" and saved.severity == "high"
+    from wizard.report.data import build_report_data
+
+    data = build_report_data(audit.checklist, audit.session, audit.verdict(), None)
+    row = next(r for r in data.items if r.id == "deployment")
+    assert row.override_note == "rollback is manual"
+
+
+async def test_next_and_previous_item_keys(tmp_path):
+    app = OpenedApp(offline_audit(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("right_square_bracket", "right_square_bracket", "left_square_bracket")
+        await pilot.pause()
+        assert app.screen.item_id == app.audit.checklist.order[1]

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from wizard.errors import UserError
 from wizard.tui.status_style import status_text
@@ -24,6 +24,7 @@ class ItemScreen(Screen):
         Binding("left_square_bracket", "step(-1)", "Previous"),
         Binding("ctrl+s", "app.save", "Save"),
         Binding("o", "severity", "Severity", show=False),
+        Binding("ctrl+n", "focus_note", "Note"),
     ]
 
     def __init__(self, item_id: str) -> None:
@@ -39,12 +40,14 @@ class ItemScreen(Screen):
         yield VerticalScroll(id="item-body")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.render_item()
+    async def on_mount(self) -> None:
+        await self.render_item()
+        if self.app.call_mode:
+            self.query_one("#item-note", Input).focus()  # fast note taking on a call
 
-    def render_item(self) -> None:
+    async def render_item(self) -> None:
         body = self.query_one("#item-body", VerticalScroll)
-        body.remove_children()
+        await body.remove_children()  # awaited: the new widgets reuse the same ids
         checklist = self.audit.checklist
         item = checklist.item(self.item_id)
         result = self.audit.verdict().item(self.item_id)
@@ -106,15 +109,26 @@ class ItemScreen(Screen):
                 t.append(f"  {snip.stack}:\n")
                 for line in snip.code.rstrip().splitlines():
                     t.append(f"    {line}\n", style="on grey15")
-        widgets = [Static(t, id="item-info", classes="body", markup=False)]
+        widgets = [Static(t, id="item-info", classes="body", markup=False),
+                   Static("Notes on this item (for the report; enter saves)", classes="section"),
+                   Input(value=override.note if override else "", placeholder="what you learnt, who owns it, what was agreed",
+                         id="item-note")]
 
         if item.questions:
             widgets.append(Static(f"Questions ({len(item.questions)})", classes="section"))
             answers = self.audit.session.data.answers
             for q in item.questions:
                 widgets.append(QuestionBox(f"{item.id}.{q.id}", q, answers.get(f"{item.id}.{q.id}"), plain_words=call))
-        body.mount_all(widgets)
+        await body.mount_all(widgets)
         body.scroll_home(animate=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "item-note":
+            self.audit.session.set_override(self.item_id, note=event.value.strip())
+            self.notify("Note saved.", timeout=2)
+
+    def action_focus_note(self) -> None:
+        self.query_one("#item-note", Input).focus()
 
     def on_question_box_answered(self, event: QuestionBox.Answered) -> None:
         try:
@@ -129,15 +143,15 @@ class ItemScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def action_step(self, delta: int) -> None:
+    async def action_step(self, delta: int) -> None:
         order = self.audit.checklist.order
         self.item_id = order[(order.index(self.item_id) + delta) % len(order)]
-        self.render_item()
+        await self.render_item()
 
-    def action_severity(self) -> None:
+    async def action_severity(self) -> None:
         current = self.audit.session.data.overrides.get(self.item_id)
         now = current.severity if current else None
         nxt = _SEVERITIES[(_SEVERITIES.index(now) + 1) % len(_SEVERITIES)]
         self.audit.session.set_override(self.item_id, severity=nxt)
         self.notify(f"Severity override: {nxt or 'none (as the checks say)'}", timeout=2)
-        self.render_item()
+        await self.render_item()
