@@ -18,6 +18,7 @@ from wizard.inventory.model import METHODS, Endpoint
 from wizard.redact import register_secret
 
 _SECRET_HEADERS = re.compile(r"^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|x-csrf-token|x-xsrf-token)$", re.I)
+_SECRET_NAME = re.compile(r"pass|secret|token|key|otp|code|sig|auth|session|cookie|credential", re.I)
 _STATIC = re.compile(r"\.(?:js|mjs|css|map|png|jpe?g|gif|svg|ico|webp|woff2?|ttf|eot|otf|mp4|webm|txt)$", re.I)
 _STATIC_MIME = ("image/", "font/", "text/css", "javascript", "video/", "audio/")
 
@@ -36,6 +37,31 @@ def _forget_credentials(message: dict) -> None:
     for c in message.get("cookies") or []:
         if isinstance(c, dict):
             register_secret(str(c.get("value") or ""), "har-cookie")
+    # passwords in login bodies, tokens in query strings and in login answers
+    for q in (message.get("queryString") or []) + ((message.get("postData") or {}).get("params") or []):
+        if isinstance(q, dict) and _SECRET_NAME.search(str(q.get("name", ""))):
+            register_secret(str(q.get("value") or ""), "har-credential")
+    for holder in (message.get("postData"), message.get("content")):
+        if isinstance(holder, dict) and isinstance(holder.get("text"), str) and "json" in str(holder.get("mimeType", "")):
+            try:
+                doc = json.loads(holder["text"])
+            except ValueError:
+                continue
+            _forget_named_values(doc)
+
+
+def _forget_named_values(doc, depth: int = 0) -> None:
+    if depth > 6:
+        return
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if isinstance(v, str) and _SECRET_NAME.search(str(k)):
+                register_secret(v, "har-credential")
+            else:
+                _forget_named_values(v, depth + 1)
+    elif isinstance(doc, list):
+        for v in doc[:200]:
+            _forget_named_values(v, depth + 1)
 
 
 def _json_fields(post: object) -> list[str]:

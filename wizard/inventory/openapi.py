@@ -69,7 +69,9 @@ def _body_fields(doc: dict, op: dict, params: list) -> list[str]:
     out = []
     for name, prop in props.items():
         prop = _resolve(doc, prop)
-        if isinstance(prop, dict) and prop.get("type") == "string" and not prop.get("readOnly") and not prop.get("format"):
+        # free text only: a format (email, uuid, date) or an enum would reject a marker value
+        if (isinstance(prop, dict) and prop.get("type") == "string" and not prop.get("readOnly")
+                and not prop.get("format") and not prop.get("enum")):
             out.append(str(name))
     return out
 

@@ -73,7 +73,8 @@ def extract(files: dict[str, str]) -> list[Endpoint]:
     for rel, text in files.items():
         m = _NEXT_PAGES.search(rel)
         if m:
-            methods = sorted(set(_NEXT_METHOD.findall(text))) or ["GET"]
+            # a pages/api handler answers GET unless it says otherwise; other methods are named in it
+            methods = sorted(set(_NEXT_METHOD.findall(text)) | {"GET"})
             for method in methods:
                 out.append(Endpoint(method, _next_route(m.group(1).split("/")), set(), {"source"}, [f"{rel}:1 (Next.js)"]))
             continue

@@ -46,6 +46,20 @@ def _actions(line: str, table: dict) -> list[str]:
     return names
 
 
+def _strip_comment(line: str) -> str:
+    """Drop a `# comment`, but not a `#` inside a string ("controller#action")."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
+
+
 def extract(text: str, rel: str) -> list[Endpoint]:
     out: list[Endpoint] = []
     stack = [_Frame("")]
@@ -54,7 +68,7 @@ def extract(text: str, rel: str) -> list[Endpoint]:
         out.append(Endpoint(method, path or "/", set(), {"source"}, [f"{rel}:{line_no}"]))
 
     for n, raw in enumerate(text.splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
+        line = _strip_comment(raw).strip()
         if not line:
             continue
         top = stack[-1]

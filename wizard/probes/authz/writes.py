@@ -53,13 +53,25 @@ def choose_field(record: dict, hinted: list[str]) -> str | None:
     return None
 
 
+def unwrap(doc):
+    """The record itself: `{"data": {...}}` and similar envelopes are opened."""
+    for _ in range(2):
+        if isinstance(doc, dict) and len(doc) <= 3:
+            inner = next((doc[k] for k in ("data", "result", "item", "record") if isinstance(doc.get(k), dict)), None)
+            if inner is not None:
+                doc = inner
+                continue
+        break
+    return doc if isinstance(doc, dict) else None
+
+
 async def _read(probe: "AuthzProbe", role: str, path: str):
     out = await probe.req.send(role, "GET", path)
     try:
         doc = out.resp.json() if out.ok else None
     except ValueError:
         doc = None
-    return out, doc if isinstance(doc, dict) else None
+    return out, unwrap(doc)
 
 
 async def cross_user_writes(probe: "AuthzProbe", row: Row, ep: Endpoint, exp: "Expectation") -> None:
