@@ -20,7 +20,7 @@ GET /login                 public
 GET /health                public
 GET /api/me
 GET /api/customers
-GET /api/customers/{id}
+GET /api/customers/101
 PATCH /api/customers/{id}
 GET /api/reports/search
 GET /admin/users           admin

@@ -92,6 +92,7 @@ class AuthState:
     ok: bool = False
     reason: str = ""
     token: str | None = None  # the bearer token, when the role uses one (already registered for redaction)
+    answer: object = None  # the login answer's JSON (who logged in), for telling a user's own data apart
 
 
 _TOKEN_KEYS = ("token", "access_token", "accessToken", "jwt", "id_token", "auth_token")
@@ -157,7 +158,8 @@ async def login(ctx, role_name: str, probe: str) -> AuthState:
             token = token[7:]
     else:
         try:
-            token = find_token(resp.json(), recipe.token_json)
+            state.answer = resp.json()
+            token = find_token(state.answer, recipe.token_json)
         except ValueError:
             pass
     if token:

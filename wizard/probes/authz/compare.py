@@ -61,6 +61,12 @@ def _walk(node, path: str, out: dict[str, str], depth: int = 0) -> None:
             out.setdefault(text, path)
 
 
+def values_in(doc) -> Values:
+    out: dict[str, str] = {}
+    _walk(doc, "", out)
+    return Values(out)
+
+
 def values_of(resp: Response) -> Values:
     ctype = resp.headers.get("content-type", "")
     body = resp.body
@@ -70,9 +76,7 @@ def values_of(resp: Response) -> Values:
         except ValueError:
             doc = None
         if doc is not None:
-            out: dict[str, str] = {}
-            _walk(doc, "", out)
-            return Values(out)
+            return values_in(doc)
     if "html" in ctype:
         body = _TAG.sub(b" ", body)
     text = body[:500_000].decode("utf-8", errors="replace")

@@ -23,13 +23,14 @@ from wizard.engine.auth import login
 from wizard.engine.http import BlockedRequest, RequestFailed, is_unsafe_path
 from wizard.inventory import Endpoint
 from wizard.model import Finding, Location, Severity, Status, Tier
-from wizard.probes.authz.compare import Values, judge, refused, specific, values_of
+from wizard.probes.authz.compare import Values, judge, refused, specific, values_in, values_of
 from wizard.probes.authz.expect import Expectation, expected_access, privileged_roles
 from wizard.probes.authz.matrix import (ALLOWED, BYPASSED, ENFORCED, INCONCLUSIVE, NOT_PROBED, Cell, Matrix, Row)
 from wizard.probes.authz.objects import IdBook, fill
 from wizard.probes.authz.requests import Outcome, RoleRequests
 from wizard.probes.base import Probe, ProbeContext
 
+ME_ROUTES = ("me", "whoami", "profile", "user", "account", "session", "current-user", "current_user", "userinfo")
 MAX_VICTIMS = 2  # other users' records each test user tries per route
 
 _REFS = ["OWASP API Security Top 10 2023: API5 Broken Function Level Authorization",
@@ -57,6 +58,7 @@ class AuthzProbe(Probe):
         roles = sorted(config.roles, key=lambda r: -config.roles[r].level)
         columns = [ANONYMOUS] + roles
         headers: dict[str, dict[str, str]] = {ANONYMOUS: {}}
+        answers: dict[str, object] = {}
         failed_login: dict[str, str] = {}
         for n, role in enumerate(roles, 1):
             self.progress(ctx, f"logging in as '{role}'", n / (len(roles) + 1) * 0.1)
@@ -67,6 +69,7 @@ class AuthzProbe(Probe):
                 continue
             if state.ok:
                 headers[role] = state.headers
+                answers[role] = state.answer
             else:
                 failed_login[role] = f"could not log in ({state.reason})"
         req = RoleRequests(ctx, self.id, headers)
@@ -75,6 +78,7 @@ class AuthzProbe(Probe):
         self.privileged = set(privileged_roles(config))
         home = await req.get(ANONYMOUS, "/")
         self.public_pages = (home.resp.body,) if home.ok else ()
+        self.identity = await self._identities(ctx.endpoints, answers)
 
         matrix = Matrix(columns)
         reads: list[tuple[Row, Endpoint, Expectation]] = []
@@ -132,6 +136,21 @@ class AuthzProbe(Probe):
             yield finding
         yield self._summary(matrix, public, failed_login)
 
+    async def _identities(self, endpoints: list[Endpoint], answers: dict[str, object]) -> dict[str, Values]:
+        """Who each role is (its login answer, its "me" routes): a caller's own name or email in an
+        answer is not another user's data."""
+        me = [e.path for e in endpoints if e.method == "GET" and not e.params and not is_unsafe_path(e.path)
+              and e.path.rstrip("/").rsplit("/", 1)[-1].lower() in ME_ROUTES][:3]
+        out: dict[str, Values] = {}
+        for role in self.req.headers:
+            values = dict(values_in(answers.get(role)).values) if answers.get(role) is not None else {}
+            for path in me if role != ANONYMOUS else []:
+                got = await self.req.get(role, path)
+                if got.ok:
+                    values.update(values_of(got.resp).values)
+            out[role] = Values(values)
+        return out
+
     # -- plain routes ----------------------------------------------------------------------------
     async def _get_all(self, path: str) -> dict[str, Outcome]:
         active = [c for c in self.req.headers]
@@ -167,13 +186,14 @@ class AuthzProbe(Probe):
                 row.set(role, Cell(INCONCLUSIVE, f"the allowed role could not open it first ({tried}), so a refusal "
                                                  "here proves nothing", evidence=[self.req.line(role, row.method, path, outs[role])]))
             return None
-        spec = specific(values_of(outs[ref].resp), *not_specific)
+        ref_values = values_of(outs[ref].resp)
         ref_line = self.req.line(ref, row.method, path, outs[ref], "the allowed role, first")
         for role in lower:
             out = outs[role]
             if out.resp is None:
                 row.set(role, Cell(INCONCLUSIVE, f"not answered: {out.error}", evidence=[ref_line]))
                 continue
+            spec = specific(ref_values, *not_specific, self.identity.get(role, Values()))
             j = judge(out.resp, spec, owner=ref, public_pages=self.public_pages)
             note = f"shares {', '.join(j.shared_keys[:8])}" if j.state == BYPASSED and j.shared_keys else ""
             row.set(role, Cell(j.state, j.reason, evidence=[ref_line, self.req.line(role, row.method, path, out, note)]))
@@ -247,7 +267,8 @@ class AuthzProbe(Probe):
                 if got.resp is None:
                     row.set(attacker, Cell(INCONCLUSIVE, f"not answered: {got.error}", kind="object", evidence=[victim_line]))
                     continue
-                spec = specific(values_of(seen.resp), *([own_view] if own_view else []), exclude=set(target.values()))
+                spec = specific(values_of(seen.resp), *([own_view] if own_view else []),
+                                self.identity.get(attacker, Values()), exclude=set(target.values()))
                 j = judge(got.resp, spec, owner=victim, public_pages=self.public_pages)
                 note = f"shares {', '.join(j.shared_keys[:8])}" if j.state == BYPASSED and j.shared_keys else ""
                 row.set(attacker, Cell(j.state, f"{path} (listed for {victim}, not for {attacker}): {j.reason}", kind="object",
@@ -297,10 +318,16 @@ class AuthzProbe(Probe):
         if undecided:
             detail.append(f"Inconclusive ({len(undecided)}): " + "; ".join(f"{row.route} as {role}: {c.reason}"
                                                                             for row, role, c in undecided[:6]))
+        # a role check nobody could verify (a lower role's cell, an object or write check) keeps the
+        # item unknown; an allowed role that failed on its own route is a warning about the matrix
+        unverified = [1 for row, role, c in undecided if role not in row.expected or c.kind != "function"]
         if bypassed:
             status, title = Status.FAIL, f"Authorization matrix: {bypassed} bypassed cell{'s' if bypassed != 1 else ''} ({size})"
-        elif decided == 0:
-            status, title = Status.UNKNOWN, f"Authorization matrix: no role check could be verified ({size})"
+        elif self.req.budget_exhausted:
+            status, title = Status.UNKNOWN, f"Authorization matrix: unfinished, the request budget ran out ({size})"
+        elif decided == 0 or unverified:
+            status, title = Status.UNKNOWN, (f"Authorization matrix: {len(unverified)} role check(s) could not be verified "
+                                             f"({size})" if decided else f"Authorization matrix: no role check could be verified ({size})")
         elif undecided:
             status, title = Status.WARN, f"Authorization matrix: no bypass, {len(undecided)} cell(s) inconclusive ({size})"
         else:
