@@ -82,7 +82,7 @@ def test_ids_come_from_a_test_accounts_list_not_a_placeholder(tmp_path, flawed_r
         findings, _ = run_probes(config, demo_env(), ["authn"])
         anonymous = [e["path"] for e in server.access_log if not e["cookie"] and e["path"].startswith("/api/customers/")]
     assert anonymous and all(p.rsplit("/", 1)[1] in {str(i) for i in range(101, 113)} for p in anonymous)
-    detail = next(f for f in findings if f.title.startswith("GET /api/customers/{id}:"))
+    detail = next(f for f in findings if f.title.startswith("GET /api/customers/{customer_id}:"))
     assert detail.status is Status.PASS and "(id from a test account's list)" in detail.evidence[0]
 
 
@@ -91,7 +91,7 @@ def test_without_the_login_tier_an_id_from_the_sources_is_used(tmp_path, flawed_
         config = demo_config(tmp_path, server, flawed_repo.path, False, consent__login=False)
         findings, summary = run_probes(config, demo_env(), ["authn"])
         assert not [e for e in server.access_log if e["method"] == "POST"]  # no login was even tried
-    detail = next(f for f in findings if f.title.startswith("GET /api/customers/{id}:"))
+    detail = next(f for f in findings if f.title.startswith("GET /api/customers/{customer_id}:"))
     assert detail.evidence[0].startswith("GET /api/customers/101 (no cookie, no token) (id seen in the sources)")
     assert {f.title for f in bad(findings)} >= {"GET /admin/export is open without logging in",
                                                 "GET /debug/vars is open without logging in"}

@@ -55,8 +55,8 @@ def assert_safe(log, summary, budget: int):
 DEMO_FLAWED = {
     ("authn.unauthenticated-access", "GET /admin/export is open without logging in"),  # F01
     ("authn.unauthenticated-access", "GET /debug/vars is open without logging in"),  # only in the repo's source
-    ("authz.object-level", "'support' can read other users' records through GET /api/customers/{id}"),
-    ("authz.object-level", "'support2' can read other users' records through GET /api/customers/{id}"),
+    ("authz.object-level", "'support' can read other users' records through GET /api/customers/{customer_id}"),
+    ("authz.object-level", "'support2' can read other users' records through GET /api/customers/{customer_id}"),
     ("authz.function-level", "'support' can open GET /admin/audit-log, meant for admin only"),
     ("authz.function-level", "'support2' can open GET /admin/audit-log, meant for admin only"),
     ("authz.function-level", "'support' can open GET /admin/export, meant for admin only"),
@@ -94,7 +94,7 @@ def test_demo_write_tier_cross_user_write_that_changes_nothing_is_not_reported(t
     findings, summary, log = audit_demo(tmp_path, repos, fixed=fixed, consent__write=True)
     assert not titles(findings, "authz.cross-user-write")
     matrix = next(f for f in findings if f.rule == "authz.matrix").data["matrix"]
-    row = next(r for r in matrix["rows"] if r["route"] == "PATCH /api/customers/{id}")
+    row = next(r for r in matrix["rows"] if r["route"] == "PATCH /api/customers/{customer_id}")
     attacker = row["cells"]["support2"]
     assert attacker["state"] == "enforced" and attacker["kind"] == "write"
     assert f"answered {204 if not fixed else 404}, and support's record was unchanged" in attacker["reason"]

@@ -103,6 +103,28 @@ def test_repo_routes_join_the_inventory(tmp_path):
     config = Config.model_validate({"target": {"repo": str(fixtures)}, "endpoints": {"list": "endpoints.txt"}})
     config.base_dir = str(tmp_path)
     eps = {str(e): e for e in load_inventory(config)}
-    detail = eps["GET /api/customers/{id}"]
-    assert detail.sources == {"list", "source"} and detail.examples == {"id": "7"}
+    detail = eps["GET /api/customers/{customer_id}"]  # the source's real name beats one made up from "7"
+    assert detail.sources == {"list", "source"} and detail.examples == {"customer_id": "7"}
     assert eps["POST /admin/users/{user_id}/reset-password"].sources == {"source"}
+
+
+def test_endpoints_command_shows_the_merged_inventory_with_expected_access(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    fixtures = Path(__file__).parent / "fixtures" / "source" / "flask_app"
+    (tmp_path / "endpoints.txt").write_text("GET /api/customers/7\nGET /health public\n")
+    (tmp_path / "launch-ready.toml").write_text(
+        f'[target]\nurl = "http://127.0.0.1:9"\nrepo = "{fixtures}"\n[endpoints]\nlist = "endpoints.txt"\n'
+        '[roles.admin]\nlevel = 10\ntoken_env = "A"\n[roles.support]\ntoken_env = "S"\n')
+    cmd = [sys.executable, "-m", "wizard", "endpoints", "--config", str(tmp_path / "launch-ready.toml"), "--no-discover"]
+    table = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert table.returncode == 0, table.stderr
+    line = next(ln for ln in table.stdout.splitlines() if ln.startswith("POST /admin/users/{user_id}/reset-password"))
+    assert "admin " in line and "from: source" in line and "[never called: changes state]" in line
+    rows = {f"{r['method']} {r['path']}": r for r in json.loads(
+        subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=60).stdout)}
+    assert rows["GET /api/customers/{customer_id}"]["sources"] == ["list", "source"]
+    assert rows["GET /api/customers/{customer_id}"]["expected"] == ["admin", "support"]
+    assert rows["GET /health"]["expected"] == ["everyone"]

@@ -21,7 +21,7 @@ GET /health                public
 GET /api/me
 GET /api/customers
 GET /api/customers/101
-PATCH /api/customers/{id}
+PATCH /api/customers/{customer_id}
 GET /api/reports/search
 GET /admin/users           admin
 GET /admin/audit-log       admin audit

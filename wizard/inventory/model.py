@@ -77,11 +77,13 @@ class Endpoint:
     examples: dict[str, str] = field(default_factory=dict)  # parameter -> a concrete value seen somewhere
     body_fields: list[str] = field(default_factory=list)  # names of string fields an example body had
     declared_public: bool | None = None  # a spec said: no security (True) or security required (False)
+    named_params: bool = True  # False when parameter names were made up from concrete ids (/items/42)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
         template, examples = normalise_path(self.path)
         self.path = template
+        self.named_params = self.named_params and not examples
         for k, v in examples.items():
             self.examples.setdefault(k, v)
 
@@ -142,22 +144,25 @@ def merge(*lists: list[Endpoint]) -> list[Endpoint]:
     The path shown keeps the parameter names of the most trusted source (a spec over a recording).
     """
     merged: dict[tuple[str, str], Endpoint] = {}
-    rank: dict[tuple[str, str], int] = {}
+    rank: dict[tuple[str, str], tuple[bool, int]] = {}
 
-    def source_rank(ep: Endpoint) -> int:
-        return min((SOURCE_ORDER.index(s) for s in ep.sources if s in SOURCE_ORDER), default=len(SOURCE_ORDER))
+    def source_rank(ep: Endpoint) -> tuple[bool, int]:
+        """Real parameter names first, then the most trusted source."""
+        return (not ep.named_params,
+                min((SOURCE_ORDER.index(s) for s in ep.sources if s in SOURCE_ORDER), default=len(SOURCE_ORDER)))
 
     for endpoints in lists:
         for ep in endpoints:
             have = merged.get(ep.key)
             if have is None:
                 merged[ep.key] = Endpoint(ep.method, ep.path, set(ep.tags), set(ep.sources), list(ep.origins),
-                                          dict(ep.examples), list(ep.body_fields), ep.declared_public)
+                                          dict(ep.examples), list(ep.body_fields), ep.declared_public, ep.named_params)
                 rank[ep.key] = source_rank(ep)
                 continue
             if source_rank(ep) < rank[ep.key]:
                 have.examples = _rename(have.examples, have.params, ep.params)
                 have.path = ep.path
+                have.named_params = ep.named_params
                 rank[ep.key] = source_rank(ep)
             have.tags |= ep.tags
             have.sources |= ep.sources
