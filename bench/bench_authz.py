@@ -54,7 +54,7 @@ def main() -> int:
           f"(target <= {TARGET_S:.0f} s at {config.limits.rate_per_host:g} req/s)  {'ok' if ok else 'MISSED'}")
     print(f"          requests: {counted} counted by the client ({', '.join(f'{k} {v}' for k, v in summary.requests.items())}), "
           f"{served} logged by the server; budget {config.limits.request_budget}")
-    print(f"          cells: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"; verdict: {matrix.title}")
+    print("          cells: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"; verdict: {matrix.title}")
     return 0 if ok else 1
 
 

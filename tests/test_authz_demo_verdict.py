@@ -3,7 +3,6 @@ others in the flawed build, and the fixed build still comes out READY (no report
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -8,8 +8,6 @@ on the live app, one route only in a plain list).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from wizard.demo.app import demo_env
@@ -74,6 +72,11 @@ def test_demo_flawed_every_planted_issue_and_nothing_else(tmp_path, repos):
     assert summary.outcomes == {"authn": "ok", "authz": "ok"}
     for flaw in (f for f in FLAWS if f.id in ("F01", "A1", "A2", "A3", "A4")):
         assert [f for f in findings if matches(flaw, f)], flaw.id
+    matrix = next(f for f in findings if f.rule == "authz.matrix").data["matrix"]
+    for row in matrix["rows"]:  # every cell that sent something keeps its evidence, without credentials
+        for role, cell in row["cells"].items():
+            assert cell["state"] == "not_probed" or cell["evidence"], (row["route"], role)
+            assert not any("Cookie" in e or "session=" in e or "Bearer" in e for e in cell["evidence"])
     debug = next(f for f in findings if f.title == "GET /debug/vars is open without logging in")
     assert "found only in the source: app/main.py:" in debug.evidence[-1]
     assert_safe(log, summary, 1500)
@@ -172,3 +175,29 @@ def test_no_credential_reaches_a_finding(tmp_path):
         if "@" not in secret:  # emails are usernames, not secrets
             assert secret not in text
     assert "eyJ" not in text  # no JWT, real or forged
+
+
+def test_roles_can_come_as_a_token_or_a_cookie_from_the_environment(tmp_path, repos):
+    from wizard.config import Role
+
+    with LedgerApi(fixed=False) as api:
+        config = ledger_config(tmp_path, api.base_url)
+        config.roles["finance"] = Role(level=10, token_env="LEDGER_FINANCE_TOKEN")
+        env = {**ledger_env(), "LEDGER_FINANCE_TOKEN": api.issue("carol@ledger.test")}
+        findings, _ = run_probes(config, env, ["authz"])
+    assert "'alice' can open GET /v1/admin/tenants, meant for finance only" in titles(findings)
+    assert env["LEDGER_FINANCE_TOKEN"] not in "\n".join(f.model_dump_json() for f in findings)
+
+    import httpx
+    import ssl
+
+    with DemoServer(fixed=False, workdir=tmp_path) as server:
+        ctx = ssl.create_default_context(cafile=str(server.ca_path))
+        login = httpx.post(server.https_url + "/login", json={"username": "support2", "password": demo_env()["LR_SUPPORT2_PASS"]},
+                           verify=ctx)
+        cookie = login.headers["set-cookie"].split(";", 1)[0]
+        config = demo_config(tmp_path, server, repos[False].path, False)
+        config.roles["support2"] = Role(level=1, cookie_env="LR_SUPPORT2_COOKIE")
+        findings, _ = run_probes(config, {**demo_env(), "LR_SUPPORT2_COOKIE": cookie}, ["authz"])
+    assert "'support2' can read other users' records through GET /api/customers/{customer_id}" in titles(findings)
+    assert cookie.split("=", 1)[1] not in "\n".join(f.model_dump_json() for f in findings)

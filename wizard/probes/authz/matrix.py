@@ -89,12 +89,14 @@ class Matrix:
             ],
         }
 
-    def as_text(self) -> list[str]:
-        """A plain grid for evidence lines and logs: one line per route."""
-        width = max((len(r.route) for r in self.rows), default=10)
+    def as_text(self, max_rows: int = 60) -> list[str]:
+        """A plain grid for evidence lines and logs: one line per route (the grid itself is in to_data)."""
+        width = max((len(r.route) for r in self.rows[:max_rows]), default=10)
         head = "route".ljust(width) + " | " + " | ".join(self.columns)
         lines = [head]
-        for row in self.rows:
+        if len(self.rows) > max_rows:
+            lines.append(f"(first {max_rows} of {len(self.rows)} routes; the full matrix is in the report's table)")
+        for row in self.rows[:max_rows]:
             marks = [LABELS[row.cells[c].state] if c in row.cells else "-" for c in self.columns]
             lines.append(row.route.ljust(width) + " | " + " | ".join(marks))
         return lines
