@@ -102,6 +102,18 @@ def report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Path |
 
 
 @cli.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True, help="launch-ready.toml")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--no-discover", is_flag=True, help="Do not look for an OpenAPI spec on the live app.")
+def endpoints(config_path: Path, as_json: bool, no_discover: bool) -> None:
+    """Show the merged route inventory: who should reach each route, its tags and sources."""
+    from wizard.config import load_config
+    from wizard.inventory.show import run_endpoints
+
+    sys.exit(run_endpoints(load_config(config_path), as_json, discover=not no_discover))
+
+
+@cli.command()
 @click.option("--fixed", is_flag=True, help="Audit the fixed build of the demo app (comes out READY).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("sample_reports"), show_default=True)
 @click.option("--serve", is_flag=True, help="Only start the demo app and keep it running (Ctrl-C stops it).")

@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import List, Literal  # List: `list` is a field name in Endpoints
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -65,11 +65,17 @@ class Target(Strict):
 
 
 class Endpoints(Strict):
-    openapi: str | None = None
-    postman: str | None = None
-    har: str | None = None
+    openapi: str | None = Field(None, description="OpenAPI 3 / Swagger 2 spec: a file, or an http(s) URL inside the scope.")
+    postman: str | None = Field(None, description="A Postman v2.1 collection (JSON export).")
+    har: str | None = Field(None, description="A HAR file from the browser's network tab; credentials are stripped on import.")
     list: str | None = Field(None, description="A plain list: one 'METHOD /path [tags]' a line.")
-    from_source: bool = True
+    from_source: bool = Field(True, description="Read routes from the repo's source (Flask, FastAPI, Starlette, Django, Express, Next.js, Rails).")
+    discover: bool = Field(True, description="Look for a spec at the usual paths of the live app (/openapi.json, /swagger.json, ...).")
+    tags: dict[str, List[str]] = Field(
+        default_factory=dict,
+        description="Tags the person set: 'METHOD /path' (globs allowed) -> tags; '-tag' removes a default tag.",
+    )
+    exclude: List[str] = Field(default_factory=lambda: [], description="Routes to leave out ('METHOD /path', globs allowed).")
 
 
 class LoginRecipe(Strict):
@@ -79,6 +85,10 @@ class LoginRecipe(Strict):
     username_field: str = "username"
     password_field: str = "password"
     format: Literal["json", "form"] = "json"
+    token_json: str | None = Field(
+        None, description="Dotted path of the token in the JSON answer (e.g. 'data.access_token'); default: "
+        "token, access_token, jwt or id_token at the top level or under 'data'.")
+    token_response_header: str | None = Field(None, description="A response header carrying the token instead.")
 
     @field_validator("route")
     @classmethod
@@ -93,6 +103,40 @@ class Role(Strict):
     token_env: str | None = Field(None, pattern=_ENV_NAME, description="Env var holding a bearer token.")
     cookie_env: str | None = Field(None, pattern=_ENV_NAME, description="Env var holding a Cookie header value.")
     level: int = Field(0, description="Privilege rank: higher can do more (admin > support).")
+    token_header: str = Field("Authorization", pattern=r"^[A-Za-z0-9-]+$", description="Header a token is sent in.")
+    token_prefix: str = Field("Bearer ", description="Text before the token in that header ('' for a raw API key).")
+
+
+ANONYMOUS = "anonymous"  # the implicit role: no cookie, no token
+AUTHENTICATED = "authenticated"  # in an access rule: every configured role
+
+
+class AccessRule(Strict):
+    """Who may call a route: one row of the expected-access matrix (the TUI edits these)."""
+
+    route: str = Field(description="'METHOD /path' ('*' for any method; the path may use {param} and * globs).")
+    allow: list[str] = Field(description="Role names that may call it; 'anonymous' = anyone without login; "
+                             "'authenticated' = every configured role.")
+    owner_only: bool | None = Field(None, description="Records belong to one user: another user, even of an allowed "
+                                    "role, must not open or change them. Unset: decided from the list responses.")
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, v: str) -> str:
+        if not re.match(r"^(\*|GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE) /\S*$", v.strip(), re.I) and not v.startswith("/"):
+            raise ValueError("route must look like 'GET /admin/users', '* /api/customers/{id}' or '/health'")
+        return v.strip()
+
+
+class Matrix(Strict):
+    """Defaults of the expected-access matrix, before any `[[access]]` rule."""
+
+    privileged_tags: list[str] = Field(
+        default_factory=lambda: ["admin", "export", "roles", "billing", "debug", "internal", "settings", "audit", "users"],
+        description="A route with one of these tags (from its path words or its sources) is for the privileged roles only.")
+    privileged_roles: list[str] = Field(
+        default_factory=list, description="Roles that may call privileged routes; empty: the roles with the highest level.")
+    object_checks: bool = Field(True, description="Try other users' record ids on routes with an id (object-level checks).")
 
 
 class Consent(Strict):
@@ -123,11 +167,28 @@ class Config(Strict):
     target: Target = Field(default_factory=Target)
     endpoints: Endpoints = Field(default_factory=Endpoints)
     roles: dict[str, Role] = Field(default_factory=dict)
+    matrix: Matrix = Field(default_factory=Matrix)
+    access: list[AccessRule] = Field(default_factory=list, description="Expected access per route; first match wins.")
     consent: Consent = Field(default_factory=Consent)
     limits: Limits = Field(default_factory=Limits)
     branding: Branding = Field(default_factory=Branding)
 
     base_dir: str = Field(".", exclude=True)
+
+    @model_validator(mode="after")
+    def _known_roles(self) -> "Config":
+        known = set(self.roles) | {ANONYMOUS, AUTHENTICATED}
+        if ANONYMOUS in self.roles or AUTHENTICATED in self.roles:
+            raise ValueError(f"'{ANONYMOUS}' and '{AUTHENTICATED}' are built in; name the role differently")
+        for i, rule in enumerate(self.access):
+            for name in rule.allow:
+                if name not in known:
+                    raise ValueError(f"access[{i}] ({rule.route}): unknown role '{name}' in allow; "
+                                     f"roles are {', '.join(sorted(known))}")
+        for name in self.matrix.privileged_roles:
+            if name not in self.roles:
+                raise ValueError(f"matrix.privileged_roles: unknown role '{name}'")
+        return self
 
     def resolve(self, path: str | None) -> Path | None:
         if not path:

@@ -126,9 +126,18 @@ def _make_customers() -> list[dict[str, Any]]:
                 "email": f"{first.lower()}.{last.lower()}@example.com",
                 "plan": _PLANS[i % len(_PLANS)],
                 "owner": _OWNERS[i % len(_OWNERS)],
+                "note": f"Renewal call with {first} in Q{1 + i % 4}",
             }
         )
     return customers
+
+
+_SEED_AUDIT = [
+    {"actor": "admin", "action": "role.grant", "target": "support2", "detail": "granted role support"},
+    {"actor": "admin", "action": "export.download", "target": "customers.csv", "detail": "12 rows"},
+    {"actor": "support", "action": "customer.note", "target": "customer 101", "detail": "updated the renewal note"},
+    {"actor": "admin", "action": "user.password_reset", "target": "support", "detail": "temporary password issued"},
+]
 
 
 def _make_orders(customers: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -166,6 +175,8 @@ class _State:
         self.customers = _make_customers()
         self.orders = _make_orders(self.customers)
         self.rng = random.Random()
+        self.password_overrides: dict[str, str] = {}  # set by an admin password reset
+        self.audit: list[dict[str, Any]] = [dict(e) for e in _SEED_AUDIT]
 
     # sessions -------------------------------------------------------------
     def user_for(self, request: Request) -> dict[str, str] | None:
@@ -345,7 +356,7 @@ async def login(request: Request) -> Response:
             retry = max(1, int(LOGIN_FAILURE_WINDOW - (now - recent[0])) + 1)
             return _json_error(429, "too many failed sign-in attempts; try again later", {"Retry-After": str(retry)})
 
-    expected = DEMO_PASSWORDS.get(username)
+    expected = st.password_overrides.get(username, DEMO_PASSWORDS.get(username))
     if expected is None or not secrets.compare_digest(expected.encode(), password.encode()):
         if st.fixed:
             st.failures.setdefault(username, []).append(now)
@@ -412,12 +423,43 @@ async def customer_detail(request: Request) -> Response:
     if not raw.isdigit() or len(raw) > 9:
         return _json_error(404, "not found")
     cid = int(raw)
-    # Both builds: support staff see only the customers they own; admins see all.
-    match = next((c for c in st.visible_customers(user) if c["id"] == cid), None)
+    # Fixed: support staff open only the customers they own; admins open all.
+    # Flawed: the list is scoped, but the detail route looks the id up among all customers (IDOR).
+    pool = st.visible_customers(user) if st.fixed else st.customers
+    match = next((c for c in pool if c["id"] == cid), None)
     if match is None:
         return _json_error(404, "not found")
     orders = [o for o in st.orders if o["customer_id"] == cid]
     return JSONResponse({**match, "orders": orders})
+
+
+async def customer_update(request: Request) -> Response:
+    """PATCH {"note": "..."}: the owner (or an admin) changes the customer's note.
+
+    Another user's customer: the fixed build answers 404; the flawed build answers 204 and changes
+    nothing (a silent no-op, not a security hole: an audit that calls every 2xx a bypass gets this wrong).
+    """
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    st = _state(request)
+    raw = request.path_params["customer_id"]
+    match = next((c for c in st.customers if str(c["id"]) == raw), None)
+    if match is None:
+        return _json_error(404, "not found")
+    body = await request.body()
+    try:
+        data = json.loads(body.decode("utf-8")) if len(body) <= MAX_BODY_BYTES else None
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or set(data) - {"note"} or not isinstance(data.get("note"), str) or len(data["note"]) > 500:
+        return _json_error(400, 'send {"note": "<text of at most 500 characters>"}')
+    mine = user["role"] == "admin" or match["owner"] == user["username"]
+    if not mine:
+        return _json_error(404, "not found") if st.fixed else Response(status_code=204)
+    match["note"] = data["note"]
+    return Response(status_code=204)
 
 
 async def reports_search(request: Request) -> Response:
@@ -447,6 +489,40 @@ async def admin_users(request: Request) -> Response:
         return refusal
     users = [{"username": u, **info} for u, info in DEMO_USERS.items()]
     return JSONResponse({"users": users})
+
+
+async def admin_audit_log(request: Request) -> Response:
+    st = _state(request)
+    # flawed: checks the login but not the role
+    user, refusal = _require(request, role="admin" if st.fixed else None)
+    if refusal is not None:
+        return refusal
+    return JSONResponse({"events": st.audit})
+
+
+async def admin_reset_password(request: Request) -> Response:
+    """Issue a temporary password. Flawed build: a GET (a link or an image tag can trigger it)."""
+    user, refusal = _require(request, role="admin")
+    if refusal is not None:
+        return refusal
+    st = _state(request)
+    username = request.path_params["username"]
+    if username not in DEMO_USERS:
+        return _json_error(404, "not found")
+    st.password_overrides[username] = secrets.token_urlsafe(12)  # the old password stops working
+    st.audit.append({"actor": user["username"], "action": "user.password_reset", "target": username,
+                     "detail": "temporary password issued"})
+    return JSONResponse({"ok": True, "username": username, "temporary_password_sent": True})
+
+
+async def debug_vars(request: Request) -> Response:
+    """Flawed build only: a leftover debug page, in no documentation, with no login."""
+    st = _state(request)
+    return JSONResponse({
+        "app": APP_NAME, "version": APP_VERSION, "debug": True, "build": "flawed",
+        "sessions_active": len(st.sessions), "customers_loaded": len(st.customers),
+        "database_host": "db.internal:5432", "feature_flags": ["new-search", "bulk-export"],
+    })
 
 
 async def admin_export(request: Request) -> Response:
@@ -570,10 +646,15 @@ def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) ->
         Route("/api/customers", customers_list, methods=["GET"]),
         Route("/api/customers/{customer_id}", customer_detail, methods=["GET"]),
         Route("/api/reports/search", reports_search, methods=["GET"]),
+        Route("/api/customers/{customer_id}", customer_update, methods=["PATCH"]),
         Route("/admin/users", admin_users, methods=["GET"]),
+        Route("/admin/users/{username}/reset-password", admin_reset_password, methods=["POST" if fixed else "GET"]),
+        Route("/admin/audit-log", admin_audit_log, methods=["GET"]),
         Route("/admin/export", admin_export, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
     ]
+    if not fixed:
+        routes.append(Route("/debug/vars", debug_vars, methods=["GET"]))
     app = Starlette(
         routes=routes,
         middleware=[

@@ -31,6 +31,11 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("F16", "secrets.exposed", "private-key"),
     Flaw("F17", "secrets.exposed", "url-credentials"),
     Flaw("S4", "headers.referrer-policy", "Referrer-Policy missing"),
+    # access control (issue 7): object level, function level, a state-changing GET, a route only in the source
+    Flaw("A1", "authz.object-level", "GET /api/customers/{customer_id}"),
+    Flaw("A2", "authz.function-level", "GET /admin/audit-log"),
+    Flaw("A3", "csrf.state-changing-get", "reset-password"),
+    Flaw("A4", "authn.unauthenticated-access", "GET /debug/vars"),
 )
 
 

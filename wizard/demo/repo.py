@@ -424,10 +424,27 @@ async def search(request):
     return JSONResponse({"results": db.search_reports(request.state.user, q)})
 
 
+@auth.login_required()
+async def customer_update(request):
+    data = await request.json()
+    db.update_customer_note(request.state.user, request.path_params["customer_id"], str(data.get("note", ""))[:500])
+    return Response(status_code=204)
+
+
 @auth.login_required(role="admin")
 async def admin_users(request):
     return JSONResponse({"users": db.list_users()})
 
+
+@auth.login_required(role="admin")
+async def reset_password(request):
+    db.issue_temporary_password(request.path_params["username"])
+    return JSONResponse({"ok": True})
+
+
+@@AUDIT_DECORATOR@@async def audit_log(request):
+    return JSONResponse({"events": db.audit_events()})
+@@DEBUG_VIEW@@
 
 @@EXPORT_DECORATOR@@async def admin_export(request):
     buf = io.StringIO()
@@ -457,9 +474,23 @@ app = Starlette(debug=settings.DEBUG, routes=routes)
 API_ROUTES = """\
     Route("/api/customers", customers, methods=["GET"]),
     Route("/api/customers/{customer_id}", customer_detail, methods=["GET"]),
+    Route("/api/customers/{customer_id}", customer_update, methods=["PATCH"]),
     Route("/api/reports/search", search, methods=["GET"]),
     Route("/admin/users", admin_users, methods=["GET"]),
+    Route("/admin/users/{username}/reset-password", reset_password, methods=["@@RESET_METHOD@@"]),
+    Route("/admin/audit-log", audit_log, methods=["GET"]),
     Route("/admin/export", admin_export, methods=["GET"]),
+@@DEBUG_ROUTE@@"""
+
+DEBUG_VIEW_FLAWED = """
+
+# TODO remove before launch: handy on staging to see what is loaded
+async def debug_vars(request):
+    return JSONResponse({"debug": settings.DEBUG, "sessions_active": len(auth.SESSIONS)})
+"""
+
+DEBUG_ROUTE_FLAWED = """\
+    Route("/debug/vars", debug_vars),
 """
 
 SLACK_CONST_FLAWED = """
@@ -596,6 +627,21 @@ def customer_for(user: dict, customer_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
+def update_customer_note(user: dict, customer_id: str, note: str) -> None:
+    # only the owner's (or, for admins, any) row matches; another user's id updates nothing
+    owner_clause = "" if user["role"] == "admin" else " AND owner = %s"
+    params = (note, customer_id) + (() if user["role"] == "admin" else (user["user"],))
+    _query(f"UPDATE customers SET note = %s WHERE id = %s{owner_clause} RETURNING id", *params)
+
+
+def issue_temporary_password(username: str) -> None:
+    _query("UPDATE users SET must_reset = true WHERE username = %s RETURNING username", username)
+
+
+def audit_events() -> list[dict]:
+    return _query("SELECT actor, action, target, detail, at FROM audit ORDER BY at DESC LIMIT 200")
+
+
 def search_reports(user: dict, q: str) -> list[dict]:
     needle = f"%{q.lower()}%"
     rows = _query(
@@ -688,9 +734,13 @@ def _history(v: _Values, fixed: bool) -> list[tuple[str, str, dict[str, str | No
             body = _fill(
                 MAIN_API,
                 EXPORT_DECORATOR='@auth.login_required(role="admin")\n' if fixed else "",
+                AUDIT_DECORATOR='@auth.login_required(role="admin")\n' if fixed else "@auth.login_required()\n",
+                DEBUG_VIEW="" if fixed else DEBUG_VIEW_FLAWED,
                 NOTIFY=_fill(NOTIFY, WEBHOOK=webhook) if slack else "",
             )
-        return header + body + _fill(MAIN_ROUTES, API_ROUTES=API_ROUTES if api else "")
+        api_routes = _fill(API_ROUTES, RESET_METHOD="POST" if fixed else "GET",
+                           DEBUG_ROUTE="" if fixed else DEBUG_ROUTE_FLAWED)
+        return header + body + _fill(MAIN_ROUTES, API_ROUTES=api_routes if api else "")
 
     api_js = _fill(
         API_JS,

@@ -21,8 +21,10 @@ GET /health                public
 GET /api/me
 GET /api/customers
 GET /api/customers/101
+PATCH /api/customers/{customer_id}
 GET /api/reports/search
 GET /admin/users           admin
+GET /admin/audit-log       admin audit
 GET /admin/export          admin export
 POST /logout
 """
@@ -47,6 +49,11 @@ login = {{ route = "POST /login", username_env = "LR_ADMIN_USER", password_env =
 [roles.support]
 level = 1
 login = {{ route = "POST /login", username_env = "LR_SUPPORT_USER", password_env = "LR_SUPPORT_PASS" }}
+
+# a second account of the same role: object-level checks need two users who own different records
+[roles.support2]
+level = 1
+login = {{ route = "POST /login", username_env = "LR_SUPPORT2_USER", password_env = "LR_SUPPORT2_PASS" }}
 
 [consent]
 login = true

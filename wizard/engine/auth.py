@@ -91,6 +91,37 @@ class AuthState:
     status: int = 0
     ok: bool = False
     reason: str = ""
+    token: str | None = None  # the bearer token, when the role uses one (already registered for redaction)
+    answer: object = None  # the login answer's JSON (who logged in), for telling a user's own data apart
+
+
+_TOKEN_KEYS = ("token", "access_token", "accessToken", "jwt", "id_token", "auth_token")
+
+
+def find_token(doc, dotted: str | None = None) -> str | None:
+    """The token in a login answer: at `dotted` (e.g. 'data.access_token'), else at a usual key,
+    at the top level or one level down (`data`, `result`, `session`)."""
+    if dotted:
+        node = doc
+        for part in dotted.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node if isinstance(node, str) and node else None
+    if not isinstance(doc, dict):
+        return None
+    for holder in (doc, *(v for v in doc.values() if isinstance(v, dict))):
+        token = next((holder[k] for k in _TOKEN_KEYS if isinstance(holder.get(k), str) and holder[k]), None)
+        if token:
+            return token
+    return None
+
+
+def token_headers(role, token: str) -> dict[str, str]:
+    return {role.token_header: f"{role.token_prefix}{token}"}
+
+
+def looks_like_jwt(token: str) -> bool:
+    parts = token.split(".")
+    return len(parts) == 3 and all(parts[:2]) and parts[0].startswith("eyJ")
 
 
 async def login(ctx, role_name: str, probe: str) -> AuthState:
@@ -102,7 +133,8 @@ async def login(ctx, role_name: str, probe: str) -> AuthState:
         state.reason = "no credentials"
         return state
     if creds.token:
-        state.headers["Authorization"] = f"Bearer {creds.token}"
+        state.headers.update(token_headers(role, creds.token))
+        state.token = creds.token
         state.ok = True
         return state
     if creds.cookie:
@@ -112,22 +144,28 @@ async def login(ctx, role_name: str, probe: str) -> AuthState:
     if not role.login or not creds.username or not creds.password:
         state.reason = f"role '{role_name}' has no login recipe or its environment variables are empty"
         return state
-    method, _, path = role.login.route.partition(" ")
-    fields = {role.login.username_field: creds.username, role.login.password_field: creds.password}
-    body = {"json": fields} if role.login.format == "json" else {"data": fields}
+    recipe = role.login
+    method, _, path = recipe.route.partition(" ")
+    fields = {recipe.username_field: creds.username, recipe.password_field: creds.password}
+    body = {"json": fields} if recipe.format == "json" else {"data": fields}
     resp = await ctx.http.request(method, ctx.base_url + path, probe=probe, login=True, follow_redirects=False, **body)
     state.status = resp.status
     state.cookies = [c for c in (parse_set_cookie(h) for h in resp.set_cookies) if c]
     token = None
-    try:
-        doc = resp.json()
-        if isinstance(doc, dict):
-            token = next((doc[k] for k in ("token", "access_token", "jwt", "id_token") if isinstance(doc.get(k), str)), None)
-    except ValueError:
-        pass
+    if recipe.token_response_header:
+        token = resp.headers.get(recipe.token_response_header) or None
+        if token and token.lower().startswith("bearer "):
+            token = token[7:]
+    else:
+        try:
+            state.answer = resp.json()
+            token = find_token(state.answer, recipe.token_json)
+        except ValueError:
+            pass
     if token:
         register_secret(token, "token")
-        state.headers["Authorization"] = f"Bearer {token}"
+        state.token = token
+        state.headers.update(token_headers(role, token))
     if state.cookies:
         state.headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in state.cookies if c.value)
     # Success is a token or a cookie, not the status code: some apps answer 302 to both outcomes.

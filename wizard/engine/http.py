@@ -30,6 +30,13 @@ UNSAFE_WORDS = (
     "delete", "remove", "destroy", "reset", "drop", "truncate", "purge", "wipe", "init", "seed",
     "createdb", "migrate", "logout", "signout", "sign-out", "log-out", "revoke", "disable", "deactivate",
     "shutdown", "restart", "reboot", "flush", "clear", "unsubscribe", "cancel", "approve", "execute", "run",
+    # more verbs that change state when a GET route is named after them (the authz issue met `void`)
+    "void", "archive", "unarchive", "suspend", "unsuspend", "activate", "enable", "lock", "unlock", "ban",
+    "unban", "block", "unblock", "grant", "promote", "demote", "impersonate", "refund", "charge", "payout",
+    "transfer", "send", "resend", "invite", "publish", "unpublish", "restore", "rollback", "deploy", "trigger",
+    "toggle", "start", "stop", "kill", "pause", "resume", "retry", "sync", "import", "confirm", "reject",
+    "accept", "verify", "rotate", "regenerate", "submit", "assign", "unassign", "close", "reopen", "create",
+    "add", "update", "set", "save", "modify", "rename", "move", "merge", "upgrade", "downgrade", "subscribe",
 )
 _UNSAFE_RE = re.compile(r"(?:^|[/_.\-])(" + "|".join(re.escape(w) for w in UNSAFE_WORDS) + r")(?:$|[/_.\-?])", re.I)
 

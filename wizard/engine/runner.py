@@ -103,15 +103,20 @@ class Engine:
         return asyncio.run(self.run_async(session, probes, cancel))
 
     async def run_async(self, session: AuditSession, probes: list[Probe], cancel: asyncio.Event | None = None) -> RunSummary:
-        from wizard.inventory import load_inventory
+        from wizard.inventory import build_inventory, load_inventory
 
         started = time.perf_counter()
         summary = RunSummary()
         tier = self.consented_tier()
         run = session.start_run([p.id for p in probes], [tier.value])
-        endpoints = load_inventory(self.config)
         async with ScopedClient(self.policy()) as client:
             self.client = client
+            # files and source first (a bad file is the person's error), then a spec from a URL or the
+            # live app, fetched only when a probe will use the inventory
+            if any("endpoints" in p.needs for p in probes):
+                endpoints = await build_inventory(self.config, client)
+            else:
+                endpoints = load_inventory(self.config)
             ctx = ProbeContext(
                 config=self.config,
                 settings=self.checklist.settings,

@@ -9,6 +9,7 @@ REGISTRY: dict[str, str] = {
     "http-surface": "wizard.probes.web:HttpSurfaceProbe",
     "cookies": "wizard.probes.cookies:CookieProbe",
     "authn": "wizard.probes.authn:AuthnProbe",
+    "authz": "wizard.probes.authz:AuthzProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
 }

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from wizard.engine.auth import login
 from wizard.engine.http import BlockedRequest, RequestFailed, is_unsafe_path
 from wizard.model import Finding, Location, Severity, Status, Tier
-from wizard.probes.authn import concrete_path
 from wizard.probes.base import Probe, ProbeContext
 from wizard.stats import nearest_rank, quantile_ci
 
@@ -42,9 +41,9 @@ class LatencyProbe(Probe):
 
     @staticmethod
     def _pick(endpoints, logged_in: bool) -> list:
-        # Normal admin actions: safe GET routes a logged-in user opens (not exports or debug routes).
+        # Normal admin actions: safe GET routes a logged-in user opens (not exports, debug or audit routes).
         eps = [e for e in endpoints if e.method == "GET" and not is_unsafe_path(e.path)
-               and (logged_in or e.public) and not any(w in e.path for w in ("export", "debug"))]
+               and (logged_in or e.public) and not any(w in e.path for w in ("export", "debug", "audit"))]
         return sorted(eps, key=lambda e: e.public)[:MAX_ENDPOINTS]  # logged-in work first: that is what admins do
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
@@ -68,7 +67,7 @@ class LatencyProbe(Probe):
                 yield finding
 
     async def _sample(self, ctx: ProbeContext, ep, headers) -> list[Finding]:
-        url = ctx.base_url + concrete_path(ep.path)
+        url = ctx.base_url + ep.concrete()  # ids seen in the sources (a list's /items/42), else a placeholder
         key = f"GET {ep.path}"
         bar = ctx.settings.p95_ms / 1000
         samples: list[float] = []
