@@ -10,6 +10,9 @@ REGISTRY: dict[str, str] = {
     "cookies": "wizard.probes.cookies:CookieProbe",
     "authn": "wizard.probes.authn:AuthnProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
+    "tls": "wizard.probes.tls:TlsProbe",
+    "dns": "wizard.probes.dns:DnsProbe",
+    "email": "wizard.probes.email:EmailProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
 }
 
