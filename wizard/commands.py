@@ -40,7 +40,10 @@ def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_serve
         from pydantic import ValidationError
 
         if isinstance(err, ValidationError):
-            raise UserError(err.errors()[0]["msg"], where="--url/--repo/--domain") from None
+            first = err.errors()[0]
+            field = str(first["loc"][0]) if first["loc"] else ""
+            flag = f"--{field.replace('_', '-')}" if field in ("url", "repo", "domain", "ca_bundle", "dns_server") else "--url/--repo/--domain"
+            raise UserError(first["msg"].removeprefix("Value error, "), where=flag) from None
         raise
     if endpoints:
         config.endpoints.list = str(Path(endpoints).resolve())

@@ -31,6 +31,12 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("F16", "secrets.exposed", "private-key"),
     Flaw("F17", "secrets.exposed", "url-credentials"),
     Flaw("S4", "headers.referrer-policy", "Referrer-Policy missing"),
+    # The demo's DNS zone (wizard/demo/dns.py), served by nsd: only when nsd is installed.
+    Flaw("D1", "dns.dangling", "status.acme-ops.test points at"),
+    Flaw("D2", "email.spf", "ends in ?all"),
+    Flaw("D3", "email.dmarc", "No DMARC record for acme-ops.test"),
+    Flaw("D4", "email.dkim", "only 1024-bit RSA"),
+    Flaw("D5", "dns.caa", "No CAA record for acme-ops.test"),
 )
 
 

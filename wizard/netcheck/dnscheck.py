@@ -86,12 +86,14 @@ async def check_name(dns: Dns, name: str, needs_address: bool = True) -> list[Ou
                            code="nxdomain", detail="Nobody can reach it by this name.", evidence=evidence,
                            fix=f"Create the record for {name}, or remove it from the audit scope if it is not used."))
         return out
-    elif not chain.addresses:
-        if needs_address or chain.hops:
-            out.append(Outcome("dns.resolve", Status.FAIL, f"{name} has no address (no A or AAAA record)", name,
-                               severity=Severity.HIGH, code="no-address", evidence=evidence,
-                               detail=f"{path} exists but points nowhere: nobody can reach it by this name.",
-                               fix=f"Give {chain.hops[-1] if chain.hops else name} an A or AAAA record, or remove the record."))
+    elif not chain.addresses and (needs_address or chain.hops):
+        out.append(Outcome("dns.resolve", Status.FAIL, f"{name} has no address (no A or AAAA record)", name,
+                           severity=Severity.HIGH, code="no-address", evidence=evidence,
+                           detail=f"{path} exists but points nowhere: nobody can reach it by this name.",
+                           fix=f"Give {chain.hops[-1] if chain.hops else name} an A or AAAA record, or remove the record."))
+    elif not chain.addresses:  # a domain used for mail only needs no address
+        out.append(Outcome("dns.resolve", Status.PASS, f"{name} exists (no web address, none needed)", name, code="exists",
+                           evidence=evidence))
     else:
         shown = ", ".join(chain.addresses[:4]) + (" ..." if len(chain.addresses) > 4 else "")
         out.append(Outcome("dns.resolve", Status.PASS, f"{name} resolves to {shown}", name, code="ok", evidence=evidence))
@@ -163,26 +165,26 @@ async def check_caa(dns: Dns, name: str, served: ServedCert | None) -> Outcome:
     if served is None:
         return Outcome("dns.caa", Status.PASS, f"CAA at {owner} allows only {shown}", owner, code="present", evidence=evidence)
     evidence.append(f"{served.host} serves a certificate issued by {served.issuer}")
-    key = owner + issuer_key
+    key = owner + issuer_key  # one verdict per CAA set and issuer
     if authority is not None:
         if set(authority.caa) & set(allowed):
             return Outcome("dns.caa", Status.PASS, f"CAA at {owner} allows {authority.ca}, which issued the certificate in use",
-                           key, code="allows-issuer", evidence=evidence)
+                           key, code="allows-issuer", where=owner, evidence=evidence)
         return Outcome("dns.caa", Status.FAIL, f"CAA at {owner} does not allow {authority.ca}, which issued the certificate in use",
-                       key, severity=Severity.HIGH, code="issuer-not-allowed", evidence=evidence,
+                       key, severity=Severity.HIGH, code="issuer-not-allowed", where=owner, evidence=evidence,
                        record=f'{owner}. CAA 0 issue "{authority.caa[0]}"',
                        detail=f"The CAA record at {owner} allows only {shown}. {authority.ca} will refuse to renew "
                               "the certificate, and when it expires browsers block the app.",
                        fix=f"Add {authority.ca} to the CAA record at {owner}, next to the entries you keep.")
     if any(catalog.issuer_named_like(a, served.issuer_names) for a in allowed):
         return Outcome("dns.caa", Status.PASS, f"CAA at {owner} allows {shown}, which matches the issuer {served.issuer}", key,
-                       code="allows-issuer", evidence=evidence)
+                       code="allows-issuer", where=owner, evidence=evidence)
     if served.publicly_trusted:
         return Outcome("dns.caa", Status.UNKNOWN, f"Could not tell whether CAA at {owner} allows the issuer {served.issuer}", key,
-                       code="issuer-unmapped", evidence=evidence,
+                       code="issuer-unmapped", where=owner, evidence=evidence,
                        detail=f"The CAA record allows {shown}; this tool does not know which CAA name {served.issuer} uses.",
                        fix="Check your CA's documentation for its CAA domain and make sure the record lists it.")
-    return Outcome("dns.caa", Status.PASS, f"CAA at {owner} allows only {shown}", key, code="private-ca", evidence=evidence,
+    return Outcome("dns.caa", Status.PASS, f"CAA at {owner} allows only {shown}", key, code="private-ca", where=owner, evidence=evidence,
                    detail=f"The certificate served now comes from a private CA ({served.issuer}); CAA binds public CAs only.")
 
 

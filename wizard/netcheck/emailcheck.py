@@ -31,10 +31,12 @@ async def check_domain(dns: Dns, domain: str, selectors: list[str], guesses: tup
     out.append(judge_mx(domain, mx))
     out.append(_optional("email.mta-sts", f"_mta-sts.{domain}", "MTA-STS", "v=STSv1", sts,
                          "MTA-STS makes other servers use encrypted, verified connections when they deliver mail to you.",
-                         f'_mta-sts.{domain}. TXT "v=STSv1; id=20260101"  (plus a policy file at https://mta-sts.{domain}/.well-known/mta-sts.txt)'))
+                         f'_mta-sts.{domain}. TXT "v=STSv1; id=20260101"',
+                         f"Serve the policy at https://mta-sts.{domain}/.well-known/mta-sts.txt, then publish the record."))
     out.append(_optional("email.tls-rpt", f"_smtp._tls.{domain}", "TLS-RPT", "v=TLSRPTv1", tlsrpt,
                          "TLS-RPT sends you daily reports of failed encrypted deliveries to your domain.",
-                         f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"'))
+                         f'_smtp._tls.{domain}. TXT "v=TLSRPTv1; rua=mailto:tls-reports@{domain}"',
+                         "Publish the record with an address that someone reads."))
     return out
 
 
@@ -62,7 +64,7 @@ def judge_spf(r: spflib.SpfResult, dmarc: dmarclib.DmarcResult) -> list[Outcome]
     out: list[Outcome] = []
     record = r.records[0]
     cost = ", ".join(f"{k} ({v})" for k, v in sorted(r.per_include.items(), key=lambda kv: -kv[1]))
-    ev = [f'{d} TXT "{record}"', f"DNS lookups: {r.lookups} of {spflib.MAX_LOOKUPS}" + (f"; per include: {cost}" if cost else "")]
+    ev = [f'{d} TXT "{record}"', f"DNS lookups: {r.lookups} (limit {spflib.MAX_LOOKUPS})" + (f"; per include: {cost}" if cost else "")]
     if r.voids:
         ev.append(f"void lookups: {', '.join(r.voids)}")
     if r.syntax:
@@ -272,11 +274,11 @@ def judge_mx(domain: str, look) -> Outcome:
                    code="ok", evidence=[look.describe()])
 
 
-def _optional(rule: str, name: str, label: str, prefix: str, look, what: str, record: str) -> Outcome:
+def _optional(rule: str, name: str, label: str, prefix: str, look, what: str, record: str, fix: str) -> Outcome:
     """MTA-STS and TLS-RPT: reported for information, they never change the verdict."""
     if look.ok and any(t.replace(" ", "").startswith(prefix) for t in look.texts()):
         return Outcome(rule, Status.PASS, f"{label} is published", name, code="ok", evidence=[look.describe()])
     how = "could not be read" if look.failed else "is not published"
     return Outcome(rule, Status.NA, f"{label} {how} (optional)", name, code="absent" if not look.failed else "dns-error",
-                   detail=f"{what} It protects mail sent to you, not the app's outgoing mail.", record=record,
+                   detail=f"{what} It protects mail sent to you, not the app's outgoing mail.", record=record, fix=fix,
                    evidence=[look.describe()])

@@ -26,6 +26,11 @@ class Outcome:
     evidence: list[str] = field(default_factory=list)
     severity: Severity | None = None
     code: str = ""  # a short stable name for what was found (self-signed, too-many-lookups, ...)
+    where: str = ""  # the name to show as the location, when the key says more than that
+
+    @property
+    def location(self) -> str:
+        return self.where or self.key
 
     def __post_init__(self) -> None:
         if self.severity is None:

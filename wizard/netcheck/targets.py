@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from wizard.config import Target
+if TYPE_CHECKING:
+    from wizard.config import Target
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ def is_ip(host: str) -> bool:
     return True
 
 
-def app_port(target: Target) -> int:
+def app_port(target: "Target") -> int:
     """The port every host in scope is checked on: the app URL's port, else 443."""
     if target.url:
         parts = urlsplit(target.url)
@@ -40,7 +42,7 @@ def app_port(target: Target) -> int:
     return 443
 
 
-def tls_targets(target: Target) -> list[TlsTarget]:
+def tls_targets(target: "Target") -> list[TlsTarget]:
     """The app's host first, then every other host in scope (the API host, the subdomains listed)."""
     port = app_port(target)
     hosts = ([target.host] if target.host else []) + list(target.scope)
@@ -51,7 +53,7 @@ def tls_targets(target: Target) -> list[TlsTarget]:
     return [TlsTarget(h, port) for h in seen]
 
 
-def dns_names(target: Target) -> list[str]:
+def dns_names(target: "Target") -> list[str]:
     """Names whose records we read: the hosts in scope that are names, then the domain itself."""
     names = [t.host for t in tls_targets(target) if not t.is_ip]
     if target.domain:
@@ -59,7 +61,7 @@ def dns_names(target: Target) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def email_domain(target: Target) -> str | None:
+def email_domain(target: "Target") -> str | None:
     domain = target.email_domain or target.domain
     return domain.lower().rstrip(".") if domain else None
 

@@ -66,8 +66,8 @@ async def served_certificate(target: TlsTarget, dns: Dns | None, timeout: float)
     if address is None:
         return None
     run = _Runner((address, target.port), target.host, timeout)
-    inspect, public = await asyncio.gather(run(tlsconn.inspect_context(), want_chain=True),
-                                           run(tlsconn.verify_context(None)))
+    inspect, public = await asyncio.gather(run(_make(tlsconn.inspect_context), want_chain=True),
+                                           run(_make(tlsconn.verify_context, None)))
     if not inspect.ok or not inspect.chain:
         return None
     leaf = certs.load_chain(inspect.chain[:1])[0]
@@ -84,18 +84,11 @@ async def check_host(target: TlsTarget, opts: TlsOptions, dns: Dns | None = None
                         key, detail=why, evidence=[why], code="no-address")]
     addr = (address, target.port)
     run = _Runner(addr, target.host, opts.timeout)
-    versions = {name: tlsconn.version_context(v, opts.legacy_ciphers) for name, v in tlsconn.VERSIONS.items()}
-    null_ctx = tlsconn.null_cipher_context(opts.null_ciphers)
-    bundle_error = ""
-    try:
-        verify_ctx = tlsconn.verify_context(opts.ca_bundle)
-    except (OSError, ssl.SSLError) as err:
-        verify_ctx = None
-        bundle_error = f"could not read the CA bundle {opts.ca_bundle}: {err}"
+    versions = {name: _make(tlsconn.version_context, v, opts.legacy_ciphers) for name, v in tlsconn.VERSIONS.items()}
     inspect, verify, null, *accepted = await asyncio.gather(
-        run(tlsconn.inspect_context(), want_chain=True),
-        run(verify_ctx) if verify_ctx else _no_handshake(bundle_error),
-        run(null_ctx),
+        run(_make(tlsconn.inspect_context), want_chain=True),
+        run(_make(tlsconn.verify_context, opts.ca_bundle, bad_input="the CA bundle")),
+        run(_make(tlsconn.null_cipher_context, opts.null_ciphers)),
         *(run(ctx) for ctx in versions.values()),
     )
     offered = dict(zip(versions, accepted))
@@ -122,19 +115,27 @@ async def check_host(target: TlsTarget, opts: TlsOptions, dns: Dns | None = None
     return out
 
 
+def _make(factory, *args, bad_input: str = "") -> ssl.SSLContext | str:
+    """A context, or why this machine cannot build it (then nothing is sent and the check says so)."""
+    try:
+        return factory(*args)
+    except (ssl.SSLError, OSError, ValueError) as err:
+        if bad_input:
+            return f"could not read {bad_input} {args[0]}: {err}"
+        return f"this machine's OpenSSL cannot offer it ({getattr(err, 'reason', None) or err})"
+
+
 class _Runner:
     def __init__(self, address: tuple[str, int], server_name: str, timeout: float):
         self.address, self.server_name, self.timeout = address, server_name, timeout
 
-    async def __call__(self, ctx: ssl.SSLContext, want_chain: bool = False) -> tlsconn.Handshake:
+    async def __call__(self, ctx: ssl.SSLContext | str, want_chain: bool = False) -> tlsconn.Handshake:
+        if isinstance(ctx, str):
+            return tlsconn.Handshake(False, error=ctx, local=True)
         reason = tlsconn.can_offer(ctx)
         if reason:
             return tlsconn.Handshake(False, error=f"this machine's OpenSSL cannot offer it ({reason})", local=True)
         return await asyncio.to_thread(tlsconn.handshake, self.address, self.server_name, ctx, self.timeout, want_chain)
-
-
-async def _no_handshake(why: str) -> tlsconn.Handshake:
-    return tlsconn.Handshake(False, error=why, local=True)
 
 
 def _describe_chain(chain: list[x509.Certificate]) -> list[str]:

@@ -48,5 +48,5 @@ class DnsProbe(Probe):
         caa_results = await asyncio.gather(*(caa_for_host(h) for h in hosts), *(check_caa(dns, n, None) for n in other_names))
         caa = merge_same(list(caa_results), [h.host for h in hosts] + other_names)
         for o in [o for outcomes in name_results for o in outcomes] + caa:
-            yield self.finding(o.rule, o.status, o.title, key=o.key, location=Location(path=o.key),
+            yield self.finding(o.rule, o.status, o.title, key=o.key, location=Location(path=o.location),
                                references=REFERENCES, **o.finding_fields())

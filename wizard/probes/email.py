@@ -29,5 +29,5 @@ class EmailProbe(Probe):
         dns = resolver_for(ctx)
         self.progress(ctx, f"reading SPF, DKIM and DMARC of {domain} with {dns.describe()}")
         for o in await check_domain(dns, domain, list(target.dkim_selectors), dkim_selectors()):
-            yield self.finding(o.rule, o.status, o.title, key=o.key, location=Location(path=o.key),
+            yield self.finding(o.rule, o.status, o.title, key=o.key, location=Location(path=o.location),
                                references=REFERENCES, **o.finding_fields())
