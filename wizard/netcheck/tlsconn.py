@@ -6,10 +6,12 @@ raised by this machine's OpenSSL before anything was sent: that version or ciphe
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Every cipher this OpenSSL has, at security level 0, so weak servers can still be seen and judged.
 LEGACY_CIPHERS = "ALL:@SECLEVEL=0"
@@ -74,7 +76,14 @@ def verify_context(ca_bundle: str | None, system_store: bool = True) -> ssl.SSLC
     """Verifies chain and hostname against the system store and/or the person's CA bundle.
 
     Security level 0 so a small key or SHA-1 signature is reported by its own check, not as "untrusted".
+    Built once per process and bundle version: reading the system store costs ~0.1 s.
     """
+    stamp = os.stat(ca_bundle).st_mtime_ns if ca_bundle else 0  # a missing bundle raises here, clearly
+    return _verify_context(ca_bundle, stamp, system_store)
+
+
+@lru_cache(maxsize=8)
+def _verify_context(ca_bundle: str | None, stamp: int, system_store: bool) -> ssl.SSLContext:
     ctx = _context(verify=True)
     if system_store:
         ctx.load_default_certs()
