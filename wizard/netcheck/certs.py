@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256

@@ -20,6 +20,7 @@ import dns.resolver
 from wizard.netcheck.targets import is_ip, parse_server
 
 OK, NXDOMAIN, NODATA, ERROR = "ok", "nxdomain", "nodata", "error"
+DNS_TIMEOUT_CAP = 5.0  # seconds per lookup at most: a resolver slower than this is as good as absent
 
 
 @dataclass
@@ -89,6 +90,14 @@ class Dns:
         resolver.timeout = min(timeout, 2.0)
         resolver.retry_servfail = False
         return resolver
+
+    @classmethod
+    def for_config(cls, config, always: bool = True) -> "Dns | None":
+        """The audit's resolver: `target.dns_server`, else the system's (or None when `always` is False)."""
+        server = config.target.dns_server
+        if not server and not always:
+            return None
+        return cls(server, min(config.limits.request_timeout, DNS_TIMEOUT_CAP))
 
     def describe(self) -> str:
         return f"DNS server {self.server}" if self.server else "the system resolver"

@@ -84,17 +84,11 @@ async def check_host(target: TlsTarget, opts: TlsOptions, dns: Dns | None = None
                         key, detail=why, evidence=[why], code="no-address")]
     addr = (address, target.port)
     run = _Runner(addr, target.host, opts.timeout)
-    versions = {name: _make(tlsconn.version_context, v, opts.legacy_ciphers) for name, v in tlsconn.VERSIONS.items()}
-    inspect, verify, null, *accepted = await asyncio.gather(
-        run(_make(tlsconn.inspect_context), want_chain=True),
-        run(_make(tlsconn.verify_context, opts.ca_bundle, bad_input="the CA bundle")),
-        run(_make(tlsconn.null_cipher_context, opts.null_ciphers)),
-        *(run(ctx) for ctx in versions.values()),
-    )
-    offered = dict(zip(versions, accepted))
+    # One handshake first: a host that does not answer (or speaks no TLS) gets no further attempts.
+    inspect = await run(_make(tlsconn.inspect_context), want_chain=True)
     via = f"{key} ({address})" if address != target.host else key
     if not inspect.ok:
-        if inspect.unreachable or inspect.timed_out:
+        if inspect.inconclusive:
             return [Outcome("tls.connect", Status.UNKNOWN, f"Could not connect to {key}", key,
                             detail=f"{inspect.error}. Nothing about HTTPS on this host could be checked.",
                             evidence=[f"connect {via}: {inspect.error}"], code="unreachable")]
@@ -103,6 +97,13 @@ async def check_host(target: TlsTarget, opts: TlsOptions, dns: Dns | None = None
                                "browsers cannot open the app over HTTPS.",
                         evidence=[f"handshake {via}: {inspect.error}"], fix="Serve HTTPS on this port with a valid certificate.",
                         code="handshake-failed")]
+    versions = {name: _make(tlsconn.version_context, v, opts.legacy_ciphers) for name, v in tlsconn.VERSIONS.items()}
+    verify, null, *accepted = await asyncio.gather(
+        run(_make(tlsconn.verify_context, opts.ca_bundle, bad_input="the CA bundle")),
+        run(_make(tlsconn.null_cipher_context, opts.null_ciphers)),
+        *(run(ctx) for ctx in versions.values()),
+    )
+    offered = dict(zip(versions, accepted))
     out: list[Outcome] = []
     chain = certs.load_chain(inspect.chain)
     if chain:

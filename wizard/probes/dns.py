@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 from wizard.model import Finding, Location
 from wizard.probes.base import Probe, ProbeContext
-from wizard.probes.tls import resolver_for
 
 REFERENCES = ["OWASP ASVS 4.0.3 V10.3.3 (subdomain takeover)", "RFC 8659 (CAA)"]
 
@@ -28,17 +27,18 @@ class DnsProbe(Probe):
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         from wizard.netcheck.dnscheck import check_caa, check_name, merge_same
+        from wizard.netcheck.dnsquery import Dns
         from wizard.netcheck.targets import dns_names, tls_targets
         from wizard.netcheck.tlscheck import served_certificate
 
         target = ctx.config.target
-        dns = resolver_for(ctx)
+        dns = Dns.for_config(ctx.config)
         hosts = [t for t in tls_targets(target) if not t.is_ip] if target.url else []
         host_names = {t.host for t in hosts}
         names = dns_names(target)
         self.progress(ctx, f"reading DNS for {len(names)} name(s) with {dns.describe()}")
         timeout = min(ctx.config.limits.request_timeout, 10.0)
-        tls_dns = resolver_for(ctx, always=False)
+        tls_dns = Dns.for_config(ctx.config, always=False)
 
         async def caa_for_host(host):
             return await check_caa(dns, host.host, await served_certificate(host, tls_dns, timeout))

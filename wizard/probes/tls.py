@@ -9,18 +9,7 @@ from urllib.parse import urlsplit
 from wizard.model import Finding, Location
 from wizard.probes.base import Probe, ProbeContext
 
-DNS_TIMEOUT_CAP = 5.0  # seconds; a resolver slower than this is as good as absent
 REFERENCES = ["OWASP ASVS 4.0.3 V9.1.1-V9.1.3", "OWASP Top 10 2021: A02 Cryptographic Failures"]
-
-
-def resolver_for(ctx: ProbeContext, always: bool = True):
-    """The configured DNS server; without one, the system resolver (or None when `always` is False)."""
-    from wizard.netcheck.dnsquery import Dns
-
-    server = ctx.config.target.dns_server
-    if not server and not always:
-        return None
-    return Dns(server, min(ctx.config.limits.request_timeout, DNS_TIMEOUT_CAP))
 
 
 class TlsProbe(Probe):
@@ -38,6 +27,7 @@ class TlsProbe(Probe):
         return reason
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
+        from wizard.netcheck.dnsquery import Dns
         from wizard.netcheck.targets import tls_targets
         from wizard.netcheck.tlscheck import TlsOptions, check_host
 
@@ -48,10 +38,12 @@ class TlsProbe(Probe):
                           warn_days=ctx.settings.cert_warn_days, fail_days=ctx.settings.cert_fail_days)
         hosts = tls_targets(target)
         self.progress(ctx, f"TLS handshakes with {len(hosts)} host(s)")
-        dns = resolver_for(ctx, always=False)
+        dns = Dns.for_config(ctx.config, always=False)
         results = await asyncio.gather(*(check_host(h, opts, dns) for h in hosts))
         for host, outcomes in zip(hosts, results):
             loc = Location(url=f"https://{host.label}")
             for o in outcomes:
-                yield self.finding(o.rule, o.status, o.title, key=o.key, location=loc, references=REFERENCES,
+                # Several hosts give the same checks: the title names the host unless it already does.
+                title = o.title if host.host in o.title else f"{host.label}: {o.title}"
+                yield self.finding(o.rule, o.status, title, key=o.key, location=loc, references=REFERENCES,
                                    **o.finding_fields())
