@@ -37,17 +37,18 @@ class TlsOptions:
 
 
 async def resolve_address(target: TlsTarget, dns: Dns | None) -> tuple[str | None, str]:
-    """(ip, '') or (None, why not). A configured DNS server is used; else the system's lookup."""
+    """(what to connect to, '') or (None, why not). A configured DNS server gives an IP address; with the
+    system's lookup the name itself is kept, so each connection tries every address it has (IPv6, IPv4)."""
     if target.is_ip:
         return target.host, ""
     if dns is not None:
         found, lookup = await dns.addresses(target.host)
         return (found[0], "") if found else (None, lookup.describe())
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+        await asyncio.get_running_loop().getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except socket.gaierror as err:
         return None, f"{target.host} does not resolve ({err.strerror})"
-    return infos[0][4][0], ""
+    return target.host, ""
 
 
 @dataclass
