@@ -74,3 +74,40 @@ def test_without_nsd_the_demo_says_how_to_get_it_and_skips_dns_and_email(tmp_pat
     assert outcomes == {"dns": Status.SKIPPED, "email": Status.SKIPPED}
     tls = [f for f in demo.audit.session.findings if f.probe == "tls"]
     assert tls and {f.status for f in tls} == {Status.PASS}
+
+
+def test_nsd_never_outlives_the_process_that_started_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    require_binary("nsd")
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from wizard.demo.nsd import NsdServer, Record, zone_text\n"
+        "ns = NsdServer({'k.test': zone_text('k.test', [Record('@', 'A', '127.0.0.1')])}, Path(sys.argv[1])).start()\n"
+        "print(ns.nsd_pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    nsd_pid = int(parent.stdout.readline())
+    assert _running(nsd_pid)
+    parent.send_signal(signal.SIGKILL)  # no clean-up code runs in the parent
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while _running(nsd_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(nsd_pid)
+    assert os.path.exists(tmp_path / "nsd.conf")
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+    except FileNotFoundError:
+        return False

@@ -4,21 +4,42 @@
         ns.address  # "127.0.0.1:PORT", for dns_server / --dns-server
 
 Everything nsd writes (config, zones, pid, log) stays in `workdir`; it runs in the foreground (`-d`)
-as a child of this process and is stopped by its PID. A zone listed in `broken` is configured without
-a zone file, so nsd answers SERVFAIL for it.
+under a tiny guard process that holds a pipe from us: when this process ends in any way (even
+SIGKILL, or a terminal closed under the TUI) the pipe closes and the guard stops nsd by its PID, so no
+DNS server is left behind. A zone listed in `broken` is configured without a zone file, so nsd
+answers SERVFAIL for it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 INSTALL_HINT = "install it with: sudo apt-get install nsd (Debian/Ubuntu), or run ./scripts/system-deps.sh"
+
+# The guard: runs nsd, prints its PID, and stops it when its stdin (our pipe) reaches end of file.
+_GUARD = """
+import subprocess, sys, threading
+nsd = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=sys.stderr)
+print(nsd.pid, flush=True)
+def watch():
+    sys.stdin.buffer.read()
+    nsd.terminate()
+threading.Thread(target=watch, daemon=True).start()
+try:
+    code = nsd.wait(timeout=None)
+except KeyboardInterrupt:
+    nsd.terminate()
+    code = nsd.wait()
+sys.exit(code)
+"""
 
 
 class NsdUnavailable(RuntimeError):
@@ -79,7 +100,8 @@ class NsdServer:
         self.workdir = Path(workdir).resolve()
         self.start_timeout = start_timeout
         self.port: int | None = None
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | None = None  # the guard
+        self.nsd_pid: int | None = None
 
     @property
     def address(self) -> str:
@@ -133,10 +155,11 @@ class NsdServer:
             conf = self._write_config(port)
             log = open(self.workdir / "nsd.out", "wb")
             try:
-                self.proc = subprocess.Popen([exe, "-d", "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL)
+                self.proc = subprocess.Popen([sys.executable, "-c", _GUARD, exe, "-d", "-c", str(conf)],
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
             finally:
                 log.close()
+            self.nsd_pid = int(self.proc.stdout.readline() or 0) or None
             self.port = port
             if self._wait_ready():
                 return self
@@ -169,12 +192,22 @@ class NsdServer:
         return " | ".join(t for t in texts if t)[-600:]
 
     def stop(self) -> None:
+        """Close the guard's pipe (it stops nsd), then make sure both are gone."""
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        proc.terminate()
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
+            if self.nsd_pid:
+                try:
+                    os.kill(self.nsd_pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             proc.kill()
             proc.wait(timeout=5)
