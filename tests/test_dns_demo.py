@@ -111,3 +111,33 @@ def _running(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
     except FileNotFoundError:
         return False
+
+
+def test_a_hang_up_sent_to_the_whole_process_group_leaves_no_nsd_behind(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    require_binary("nsd")
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from wizard.demo.nsd import NsdServer, Record, zone_text\n"
+        "ns = NsdServer({'k.test': zone_text('k.test', [Record('@', 'A', '127.0.0.1')])}, Path(sys.argv[1])).start()\n"
+        "print(ns.nsd_pid, ns.proc.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    # As when a terminal (or `tmux kill-session`) goes away: SIGHUP to the parent's group, then to the guard.
+    parent = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    nsd_pid, guard_pid = map(int, parent.stdout.readline().split())
+    os.killpg(parent.pid, signal.SIGHUP)
+    os.kill(guard_pid, signal.SIGHUP)
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while _running(nsd_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(nsd_pid)

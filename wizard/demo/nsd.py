@@ -4,9 +4,9 @@
         ns.address  # "127.0.0.1:PORT", for dns_server / --dns-server
 
 Everything nsd writes (config, zones, pid, log) stays in `workdir`; it runs in the foreground (`-d`)
-under a tiny guard process that holds a pipe from us: when this process ends in any way (even
-SIGKILL, or a terminal closed under the TUI) the pipe closes and the guard stops nsd by its PID, so no
-DNS server is left behind. A zone listed in `broken` is configured without a zone file, so nsd
+in its own session under a tiny guard process that holds a pipe from us: when this process ends in
+any way (even SIGKILL, or a terminal closed under the TUI) the pipe closes and the guard stops nsd,
+so no DNS server is left behind; a signal sent to the guard itself stops nsd too. A zone listed in `broken` is configured without a zone file, so nsd
 answers SERVFAIL for it.
 """
 
@@ -26,19 +26,18 @@ INSTALL_HINT = "install it with: sudo apt-get install nsd (Debian/Ubuntu), or ru
 
 # The guard: runs nsd, prints its PID, and stops it when its stdin (our pipe) reaches end of file.
 _GUARD = """
-import subprocess, sys, threading
+import signal, subprocess, sys, threading
 nsd = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=sys.stderr)
 print(nsd.pid, flush=True)
+def stop(*_):
+    nsd.terminate()
+for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+    signal.signal(sig, stop)
 def watch():
     sys.stdin.buffer.read()
-    nsd.terminate()
+    stop()
 threading.Thread(target=watch, daemon=True).start()
-try:
-    code = nsd.wait(timeout=None)
-except KeyboardInterrupt:
-    nsd.terminate()
-    code = nsd.wait()
-sys.exit(code)
+sys.exit(nsd.wait())
 """
 
 
@@ -155,8 +154,10 @@ class NsdServer:
             conf = self._write_config(port)
             log = open(self.workdir / "nsd.out", "wb")
             try:
+                # Its own session: a terminal's hang-up or Ctrl-C reaches us, and we stop it through the pipe.
                 self.proc = subprocess.Popen([sys.executable, "-c", _GUARD, exe, "-d", "-c", str(conf)],
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                             start_new_session=True)
             finally:
                 log.close()
             self.nsd_pid = int(self.proc.stdout.readline() or 0) or None
