@@ -14,11 +14,14 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 ## Audit the bundled flawed demo app; reports land in sample_reports/.
+## (nsd serves the demo's DNS zone; without it the demo skips the DNS and email checks.)
 demo: install
+	-./scripts/system-deps.sh
 	$(LR) demo
 
 ## The same against the fixed build: comes out READY.
 demo-fixed: install
+	-./scripts/system-deps.sh
 	$(LR) demo --fixed
 
 ## Every test, with the system packages they need (installed when run as root).

@@ -38,8 +38,11 @@ def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_serve
 
     try:
         config.target = Target.model_validate(t)
-    except ValidationError as err:
-        raise UserError(err.errors()[0]["msg"], where="--url/--repo/--domain") from None
+    except ValidationError as err:  # name the flag whose value is wrong
+        first = err.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        flag = f"--{field.replace('_', '-')}" if field in ("url", "repo", "domain", "ca_bundle", "dns_server") else "--url/--repo/--domain"
+        raise UserError(first["msg"].removeprefix("Value error, "), where=flag) from None
     if endpoints:
         config.endpoints.list = str(Path(endpoints).resolve())
     repo_path = config.resolve(config.target.repo)

@@ -49,6 +49,15 @@ class Target(Strict):
     def _url(cls, v: str | None) -> str | None:
         return check_url(v) if v else v
 
+    @field_validator("dns_server")
+    @classmethod
+    def _dns_server(cls, v: str | None) -> str | None:
+        if v:
+            from wizard.netcheck.targets import parse_server
+
+            parse_server(v)  # raises ValueError with an example of what is expected
+        return v
+
     @model_validator(mode="after")
     def _scope(self) -> "Target":
         if self.url:

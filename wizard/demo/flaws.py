@@ -36,6 +36,12 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("A2", "authz.function-level", "GET /admin/audit-log"),
     Flaw("A3", "csrf.state-changing-get", "reset-password"),
     Flaw("A4", "authn.unauthenticated-access", "GET /debug/vars"),
+    # The demo's DNS zone (wizard/demo/dns.py), served by nsd: only when nsd is installed.
+    Flaw("D1", "dns.dangling", "status.acme-ops.test points at"),
+    Flaw("D2", "email.spf", "ends in ?all"),
+    Flaw("D3", "email.dmarc", "No DMARC record for acme-ops.test"),
+    Flaw("D4", "email.dkim", "only 1024-bit RSA"),
+    Flaw("D5", "dns.caa", "No CAA record for acme-ops.test"),
 )
 
 

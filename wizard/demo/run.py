@@ -1,12 +1,14 @@
 """`launch-ready demo`: the whole product on the bundled demo app, from nothing to a PDF verdict.
 
-Starts the demo app on loopback (HTTPS with a local CA, plus plain HTTP), makes a demo repo with
+Starts the demo app on loopback (HTTPS with a local CA, plus plain HTTP) and a DNS server for its
+domain (nsd, when installed; see wizard/demo/dns.py), makes a demo repo with
 fake planted secrets, runs every probe, answers the interview from a scripted file and writes the
 reports. Everything the audit touches is on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -34,11 +36,11 @@ CONFIG_TEMPLATE = """\
 [target]
 url = "{https_url}"
 http_url = "{http_url}"
-scope = ["127.0.0.1"]
+scope = {scope}
 environment = "staging"
 repo = "{repo}"
 ca_bundle = "{ca}"
-
+{dns}
 [endpoints]
 list = "endpoints.txt"
 
@@ -64,12 +66,25 @@ client = "Acme Ops Console ({build} build)"
 """
 
 
-def _write_config(workdir: Path, server, repo: Path, fixed: bool) -> Path:
+DNS_TEMPLATE = """\
+domain = "{domain}"
+email_domain = "{domain}"
+dkim_selectors = ["{selector}"]
+dns_server = "{dns_server}"
+"""
+
+
+def _write_config(workdir: Path, server, repo: Path, fixed: bool, nsd=None) -> Path:
+    from wizard.demo.dns import APP_HOST, DEMO_DOMAIN, DKIM_SELECTOR, STATUS_HOST
+
     (workdir / "endpoints.txt").write_text(DEMO_ENDPOINTS, encoding="utf-8")
     path = workdir / "launch-ready.toml"
+    # With the demo's DNS server, its names join the scope: the TLS and DNS checks cover them too.
+    scope = ["127.0.0.1"] + ([APP_HOST, STATUS_HOST] if nsd else [])
+    dns = DNS_TEMPLATE.format(domain=DEMO_DOMAIN, selector=DKIM_SELECTOR, dns_server=nsd.address) if nsd else ""
     path.write_text(CONFIG_TEMPLATE.format(
         https_url=server.https_url, http_url=server.http_url, repo=repo, ca=server.ca_path,
-        build="fixed" if fixed else "flawed",
+        build="fixed" if fixed else "flawed", scope=json.dumps(scope), dns=dns,
     ), encoding="utf-8")
     return path
 
@@ -80,6 +95,7 @@ class DemoAudit:
     def __init__(self, fixed: bool, workdir: Path, session_path: Path | None, name: str):
         from wizard.audit import Audit
         from wizard.config import load_config
+        from wizard.demo.dns import start_demo_dns
         from wizard.demo.repo import make_demo_repo
         from wizard.demo.server import DemoServer
 
@@ -87,12 +103,14 @@ class DemoAudit:
         self.build = "fixed" if fixed else "flawed"
         self.repo = make_demo_repo(workdir / "repo", fixed=fixed)
         self.server = DemoServer(fixed=fixed, workdir=workdir).start()
+        self.nsd = None
         try:
+            self.nsd = start_demo_dns(fixed, workdir)  # None (with a note) when nsd is not installed
             os.environ.update(self.server.credentials_env())  # demo-only test accounts, this process only
-            config = load_config(_write_config(workdir, self.server, self.repo.path, fixed))
+            config = load_config(_write_config(workdir, self.server, self.repo.path, fixed, self.nsd))
             self.audit = Audit.start(config, session_path, name=name)
         except BaseException:
-            self.server.stop()
+            self.stop()
             raise
 
     def scripted_answers(self):
@@ -102,6 +120,8 @@ class DemoAudit:
 
     def stop(self) -> None:
         self.server.stop()
+        if self.nsd is not None:
+            self.nsd.stop()
 
 
 def run_demo(fixed: bool, out: Path) -> int:
@@ -120,6 +140,8 @@ def run_demo(fixed: bool, out: Path) -> int:
         demo = DemoAudit(fixed, workdir, session_path, name=f"demo-{build}")
         try:
             print(f"  demo app on {demo.server.https_url} (plain HTTP on {demo.server.http_url})", file=sys.stderr)
+            if demo.nsd is not None:
+                print(f"  demo DNS (nsd) for acme-ops.test on {demo.nsd.address}", file=sys.stderr)
             demo.audit.run_probes(observer=LineObserver(show=True))
         finally:
             demo.stop()

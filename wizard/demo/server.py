@@ -32,6 +32,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from wizard.demo.app import DEMO_PASSWORDS, DEMO_ROLE_ENV, access_log_entry, build_app, demo_env
+from wizard.demo.dns import DEMO_DOMAIN
 
 __all__ = ["DemoServer", "HttpsRedirectApp", "main"]
 
@@ -188,7 +189,8 @@ class DemoServer:
             self.workdir.mkdir(parents=True, exist_ok=True)
 
         ca = trustme.CA(organization_name="Launch Ready demo CA (throwaway)")
-        cert = ca.issue_cert("localhost", self.host)
+        # The demo domain's names too: the TLS checks reach them through the demo's DNS (wizard/demo/dns.py).
+        cert = ca.issue_cert("localhost", self.host, DEMO_DOMAIN, f"*.{DEMO_DOMAIN}")
         self.ca_path = self.workdir / CA_FILENAME
         ca.cert_pem.write_to_path(str(self.ca_path))
         cert_path = self.workdir / "demo-server.pem"

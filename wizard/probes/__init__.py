@@ -11,6 +11,9 @@ REGISTRY: dict[str, str] = {
     "authn": "wizard.probes.authn:AuthnProbe",
     "authz": "wizard.probes.authz:AuthzProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
+    "tls": "wizard.probes.tls:TlsProbe",
+    "dns": "wizard.probes.dns:DnsProbe",
+    "email": "wizard.probes.email:EmailProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
 }
 
