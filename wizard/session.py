@@ -65,15 +65,20 @@ class SessionData(BaseModel):
     baseline: dict[str, Finding] | None = None  # the findings of the session a retest started from
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write temp, fsync, rename, fsync the folder: a kill at any moment leaves old or new, never half."""
+def atomic_write(path: Path, text: str, durable: bool = True) -> None:
+    """Write temp, rename: a kill at any moment leaves the old file or the new one, never half.
+
+    `durable` adds the fsyncs that also survive a power cut or an OS crash; a killed process
+    never needs them, because the kernel still holds what was written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -81,6 +86,8 @@ def atomic_write(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+    if not durable:
+        return
     try:
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -157,12 +164,12 @@ class AuditSession:
             text = self.data.model_dump_json(indent=2)
         return scrub(text)
 
-    def save(self) -> None:
+    def save(self, durable: bool = True) -> None:
         if self.path is None:
             return
         with self._lock:
             self.data.updated = now_utc()
-            atomic_write(self.path, self.to_json())
+            atomic_write(self.path, self.to_json(), durable)
 
     # -- mutations (each saves) ----------------------------------------------------------------
     def set_answer(self, answer: Answer) -> None:
@@ -191,9 +198,11 @@ class AuditSession:
             return run
 
     def add_finding(self, finding: Finding) -> None:
+        # Saved at once (a killed run keeps every result), without fsync: a scan can emit hundreds
+        # of findings, and finish_run() makes the whole run durable anyway.
         with self._lock:
             self.data.findings[finding.id] = finding
-            self.save()
+            self.save(durable=False)
 
     def finish_run(self, run: Run, requests: dict[str, int], outcome: str) -> None:
         with self._lock:
