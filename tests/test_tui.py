@@ -330,3 +330,17 @@ async def test_next_and_previous_item_keys(tmp_path):
         await pilot.press("right_square_bracket", "right_square_bracket", "left_square_bracket")
         await pilot.pause()
         assert app.screen.item_id == app.audit.checklist.order[1]
+
+
+async def test_setup_rejects_a_bad_dns_server_with_a_plain_message(home):
+    app = LaunchReadyApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#url", Input).value = "https://admin.example.test"
+        app.screen.query_one("#dns_server", Input).value = "not a server:xx"
+        await pilot.click("#create")
+        await pilot.pause()
+        message = str(app.screen.query_one("#setup-error").render())
+        assert "dns_server" in message and "Traceback" not in message
+        assert app.audit is None

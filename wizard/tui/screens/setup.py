@@ -61,6 +61,10 @@ class SetupScreen(Screen):
             yield Input(placeholder="endpoints.txt", id="endpoints")
             yield Label("Domain for DNS and email checks (optional)")
             yield Input(placeholder="example.com", id="domain")
+            yield Label("Domain that sends password-reset emails, if different (optional)")
+            yield Input(placeholder="mail.example.com", id="email_domain")
+            yield Label("DNS server to ask, host:port (optional; default: this machine's resolver)")
+            yield Input(placeholder="10.0.0.2:53", id="dns_server")
             yield Label("Test accounts: role:USERNAME_ENV:PASSWORD_ENV, comma separated (names of env vars, never values)")
             yield Input(placeholder="admin:LR_ADMIN_USER:LR_ADMIN_PASS, support:LR_SUPPORT_USER:LR_SUPPORT_PASS", id="roles",
                         validators=[Function(_roles_ok, "write role:USER_ENV:PASS_ENV")])
@@ -87,7 +91,9 @@ class SetupScreen(Screen):
         target = Target(url=url, scope=[host] + [h for h in scope if h != host],
                         environment=self.query_one("#environment", Select).value,
                         repo=str(Path(self._value("repo")).expanduser().resolve()) if self._value("repo") else None,
-                        domain=self._value("domain") or None)
+                        domain=self._value("domain") or None,
+                        email_domain=self._value("email_domain") or None,
+                        dns_server=self._value("dns_server") or None)
         roles = {}
         for part in self._value("roles").split(","):
             m = _ROLE.match(part.strip())
@@ -119,8 +125,12 @@ class SetupScreen(Screen):
         try:
             config = self.build_config()
             self.app.create_audit(config, self._value("name") or "audit")
-        except (UserError, ValueError) as err:
+        except UserError as err:
             self._error(str(err))
+        except ValueError as err:  # pydantic's ValidationError: show its first, plain message
+            errors = getattr(err, "errors", None)
+            first = errors()[0] if callable(errors) else None
+            self._error(f"{'.'.join(map(str, first['loc']))}: {first['msg']}" if first else str(err))
 
     def action_test_connection(self) -> None:
         url = self._value("url")
