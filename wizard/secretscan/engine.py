@@ -77,6 +77,7 @@ class Scanner:
         self.filters = Filters(self.ruleset, min_confidence)
         self.explain = explain
         self.dropped: list[Dropped] = []
+        self._dropped_keys: set[tuple[str, str, int, str]] = set()
         self.stats = ScanStats()
         self.keyword_rules: dict[bytes, list[int]] = {}
         self.always: list[int] = []  # no keywords, no path: must run on every fragment
@@ -164,8 +165,11 @@ class Scanner:
 
     def _drop(self, rule: Rule, frag: bytes, s: int, e: int, path: str, first_line: int, reason: str) -> None:
         if self.explain:
-            value = frag[s:e].decode("utf-8", "replace")
-            self.dropped.append(Dropped(rule.id, path, first_line + frag.count(b"\n", 0, s), redact(value, rule.id), reason))
+            # Length only: a dropped value is often a weak word, and even a hash of it would give it away.
+            d = Dropped(rule.id, path, first_line + frag.count(b"\n", 0, s), f"[value len={e - s}]", reason)
+            if (d.rule, d.path, d.line, d.reason) not in self._dropped_keys:
+                self._dropped_keys.add((d.rule, d.path, d.line, d.reason))
+                self.dropped.append(d)
 
 
 def _secret_span(m, group: int, groups: int) -> tuple[int, int]:
