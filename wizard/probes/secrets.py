@@ -141,7 +141,8 @@ class SecretsProbe(Probe):
             return
         for f in result.findings:
             yield secret_finding(self.id, f)
-        yield from self._coverage(repo, result)
+        for f in self._coverage(repo, result):
+            yield f
 
     def _coverage(self, repo: Path, result) -> list[Finding]:
         out = []
