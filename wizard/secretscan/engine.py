@@ -90,6 +90,11 @@ class Scanner:
                 self.path_rules.append(i)
             else:
                 self.always.append(i)
+        # The keyword pass reports one keyword per position (the longest), so a hit also selects the
+        # rules of every keyword inside it: "password" selects the rules keyed on "passw" too.
+        own = {k: list(v) for k, v in self.keyword_rules.items()}
+        for k in self.keyword_rules:
+            self.keyword_rules[k] = sorted({i for k2, ids in own.items() if k2 in k for i in ids})
         self.keywords = keyword_pattern([k.decode() for k in self.keyword_rules]) if self.keyword_rules else None
 
     # -- selection -----------------------------------------------------------------------------

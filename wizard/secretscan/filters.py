@@ -37,7 +37,14 @@ _REFERENCE = re.compile(
     r"(?i)os\.environ|getenv|process\.env|import\.meta\.env|ENV\[|\$[A-Z_][A-Z0-9_]*|\bsettings\.|\bconfig\."
     r"|\bparams\.|\bvault:|\bsecrets\.|\{\{|\$\(|^env\(|^\w+\(|\)$|^self\.|^this\.|^\$\w"
 )
-_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|^[A-Z][A-Z0-9_]{2,}$|^[a-z]+(?:_[a-z]+)+$")
+_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|^[A-Z][A-Z0-9_]{2,}$|^[a-z]+(?:[_-][a-z]+)+$")
+# A name that holds an identifier or a pointer to the secret, not the secret itself.
+_REFERENCE_NAME = re.compile(
+    rb"(?:[_.\- ](?i:id|ids|ref|refs|url|uri|urls|name|names|path|file|field|header|env|var|type|length|len|expiry"
+    rb"|expires|endpoint|arn|hash|digest|version|prefix|suffix|format|regex|pattern|label|cache|count)"
+    rb"|(?:Id|Ids|Ref|Url|Uri|Name|Path|File|Field|Header|Env|Var|Type|Length|Expiry|Endpoint|Arn|Hash|Version"
+    rb"|Prefix|Format|Pattern|Label|Count))$"
+)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$")
 _HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$", re.I)
 _DIGEST_CONTEXT = re.compile(rb"(?i)sha\d*|md5|checksum|digest|integrity|hash|etag|commit|revision|fingerprint")
@@ -116,7 +123,8 @@ class Filters:
         if _PLACEHOLDER_ANY.search(text):
             return Decision(False, "placeholder or template, not a value", conf)
         if rule.generic:
-            reason = self._generic(text, line, before, path)
+            name = match[: match.find(secret)] if secret in match else b""
+            reason = self._generic(text, line, before, path, name)
             if reason:
                 return Decision(False, reason, conf)
         reason = self._format(rule, text, secret)
@@ -131,9 +139,13 @@ class Filters:
         return Decision(True, "kept", conf)
 
     @staticmethod
-    def _generic(text: str, line: bytes, before: bytes, path: str) -> str | None:
+    def _generic(text: str, line: bytes, before: bytes, path: str, name: bytes) -> str | None:
         if is_lockfile(path):
             return "lockfile (package hashes, not secrets)"
+        if _REFERENCE_NAME.search(name.rstrip(b" \t'\":=>,`[]").split(b"[")[0]):
+            return "the name says it holds an identifier or reference (id, url, name, path...), not a secret"
+        if "://" in text:
+            return "a URL (credentials inside URLs have their own rule)"
         if _PLACEHOLDER_GENERIC.match(text) or _REPEATED.search(text) or _sequential(text):
             return "placeholder word or trivial sequence"
         if _REFERENCE.search(text) or _IDENTIFIER_PATH.match(text):
