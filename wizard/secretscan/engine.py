@@ -79,6 +79,9 @@ class Scanner:
         self.dropped: list[Dropped] = []
         self._dropped_keys: set[tuple[str, str, int, str]] = set()
         self.stats = ScanStats()
+        self._path_cache: dict[tuple[int, str], bool] = {}
+        self._path_rules_cache: dict[str, list[int]] = {}
+        self._priority = [(r.generic, r.order) for r in self.rules]
         self.keyword_rules: dict[bytes, list[int]] = {}
         self.always: list[int] = []  # no keywords, no path: must run on every fragment
         self.path_rules: list[int] = []  # no keywords, but a path: run on every fragment of matching files
@@ -94,21 +97,45 @@ class Scanner:
         # rules of every keyword inside it: "password" selects the rules keyed on "passw" too.
         own = {k: list(v) for k, v in self.keyword_rules.items()}
         for k in self.keyword_rules:
-            self.keyword_rules[k] = sorted({i for k2, ids in own.items() if k2 in k for i in ids})
-        self.keywords = keyword_pattern([k.decode() for k in self.keyword_rules]) if self.keyword_rules else None
+            inside = {k[a:b] for a in range(len(k)) for b in range(a + 1, len(k) + 1)}
+            self.keyword_rules[k] = sorted({i for sub in inside if sub in own for i in own[sub]})
+        words = [k.decode() for k in self.keyword_rules]
+        self.keywords = keyword_pattern(words) if words else None
+        # An added diff line ("\n+...") holding any keyword: one DFA pass skips removed lines and headers.
+        self.added_line_keyword = keyword_pattern(words, prefix="\n\\+[^\n]*?") if words else None
 
     # -- selection -----------------------------------------------------------------------------
     def rules_for(self, data: bytes, path: str) -> set[int]:
-        chosen = set(self.always)
-        if self.keywords is not None:
-            for m in self.keywords.finditer(data):
-                chosen.update(self.keyword_rules[m.group().lower()])
+        chosen = self.keyword_rules_in(data, 0, len(data)) | set(self.always)
         chosen.update(self.path_rules_for(path))
         return chosen
 
+    def keyword_rules_in(self, data: bytes, start: int, end: int) -> set[int]:
+        chosen: set[int] = set()
+        if self.keywords is not None:
+            for span in self.keywords.spans(data, start, end):
+                a, b = span[0]
+                chosen.update(self.keyword_rules[data[a:b].lower()])
+        return chosen
+
     def path_rules_for(self, path: str) -> list[int]:
-        p = path.encode("utf-8", "surrogateescape")
-        return [i for i in self.path_rules if self.rules[i].path.search(p)]  # type: ignore[union-attr]
+        found = self._path_rules_cache.get(path)
+        if found is None:
+            if len(self._path_rules_cache) > 50_000:
+                self._path_rules_cache.clear()
+            found = self._path_rules_cache[path] = [i for i in self.path_rules if self.path_allows(i, path)]
+        return found
+
+    def path_allows(self, i: int, path: str) -> bool:
+        """Does rule i's `path` regex accept this file? (memoised: one answer per rule and path)"""
+        key = (i, path)
+        ok = self._path_cache.get(key)
+        if ok is None:
+            if len(self._path_cache) > 100_000:
+                self._path_cache.clear()
+            ok = bool(self.rules[i].path.search(path.encode("utf-8", "surrogateescape")))  # type: ignore[union-attr]
+            self._path_cache[key] = ok
+        return ok
 
     # -- matching ------------------------------------------------------------------------------
     def scan_bytes(self, data: bytes, path: str, *, source: str = "tree", first_line: int = 1) -> list[Candidate]:
@@ -121,18 +148,18 @@ class Scanner:
         self.stats.fragments += 1
         path_b = path.encode("utf-8", "surrogateescape")
         raw: list[tuple[Rule, int, int, int, int]] = []  # rule, secret start/end, match start/end
-        for i in sorted(rule_ids, key=lambda i: (self.rules[i].generic, self.rules[i].order)):
+        for i in sorted(rule_ids, key=self._priority.__getitem__):
             rule = self.rules[i]
-            if rule.path is not None and not rule.path.search(path_b):
+            if rule.path is not None and not self.path_allows(i, path):
                 continue
-            if rule.regex is None:  # path-only rule: the file itself is the finding
+            if not rule.source:  # path-only rule: the file itself is the finding
                 raw.append((rule, 0, 0, 0, 0))
                 continue
-            groups = int(getattr(rule.regex, "groups", 0))
-            for m in rule.regex.finditer(frag):
-                s, e = _secret_span(m, rule.secret_group, groups)
+            groups = rule.regex.groups
+            for spans in rule.regex.spans(frag):
+                s, e = _secret_span(spans, rule.secret_group, groups)
                 if e > s:
-                    raw.append((rule, s, e, m.start(), m.end()))
+                    raw.append((rule, s, e, spans[0][0], spans[0][1]))
                 if len(raw) >= MAX_MATCHES_PER_FRAGMENT:
                     break
         if not raw:
@@ -140,12 +167,12 @@ class Scanner:
         kept: list[tuple[Rule, int, int, str, str]] = []  # rule, start, end, confidence, secret
         taken: list[tuple[int, int, str]] = []
         for rule, s, e, ms, me in raw:
-            if rule.regex is not None:
+            if rule.source:
                 clash = next((r for a, b, r in taken if s < b and a < e), None)
                 if clash is not None:
                     self._drop(rule, frag, s, e, path, first_line, f"same text already matched by {clash}")
                     continue
-            secret_b = frag[s:e] if rule.regex is not None else path_b
+            secret_b = frag[s:e] if rule.source else path_b
             ls = frag.rfind(b"\n", 0, s) + 1
             le = _line_end(frag, s)
             decision = self.filters.decide(rule, secret_b, frag[ms:me], frag[ls:le], frag[max(ls, s - 1):s], path, commit)
@@ -177,15 +204,15 @@ class Scanner:
                 self.dropped.append(d)
 
 
-def _secret_span(m, group: int, groups: int) -> tuple[int, int]:
+def _secret_span(spans, group: int, groups: int) -> tuple[int, int]:
     """gitleaks' rule: `secretGroup` if set, else the first capture group that matched, else all."""
     if group:
-        return m.span(group)
+        return spans[group]
     for g in range(1, groups + 1):
-        s, e = m.span(g)
+        s, e = spans[g]
         if e > s >= 0:
             return s, e
-    return m.span(0)
+    return spans[0]
 
 
 def _line_end(data: bytes, pos: int) -> int:

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from wizard.secretscan.rules import Rule, RuleSet
@@ -35,7 +36,7 @@ _PLACEHOLDER_GENERIC = re.compile(
 )
 _REFERENCE = re.compile(
     r"(?i)os\.environ|getenv|process\.env|import\.meta\.env|ENV\[|\$[A-Z_][A-Z0-9_]*|\bsettings\.|\bconfig\."
-    r"|\bparams\.|\bvault:|\bsecrets\.|\{\{|\$\(|^env\(|^\w+\(|\)$|^self\.|^this\.|^\$\w"
+    r"|\bparams\.|\bvault:|\bsecrets\.|\{\{|\$\(|^env\(|^\w+\(|\)$|^self\.|^this\.|^\$\w|^[\w.]+[\[(]"
 )
 _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|^[A-Z][A-Z0-9_]{2,}$|^[a-z]+(?:[_-][a-z]+)+$")
 # A name that holds an identifier or a pointer to the secret, not the secret itself.
@@ -82,10 +83,12 @@ def shannon(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in (value.count(ch) for ch in set(value)))
 
 
+@lru_cache(maxsize=4096)
 def is_lockfile(path: str) -> bool:
     return PurePosixPath(path).name.lower() in LOCKFILES
 
 
+@lru_cache(maxsize=4096)
 def is_test_or_doc(path: str) -> bool:
     p = PurePosixPath(path.lower())
     if p.suffix in _DOC_EXT:
@@ -94,6 +97,11 @@ def is_test_or_doc(path: str) -> bool:
     if stem.startswith("test_") or stem.endswith(("_test", "_spec")) or ".test." in p.name or ".spec." in p.name:
         return True
     return any(part in _TEST_DOC_PARTS for part in p.parts[:-1])
+
+
+@lru_cache(maxsize=4096)
+def is_source_code(path: str) -> bool:
+    return PurePosixPath(path.lower()).suffix in SOURCE_EXT
 
 
 def _sequential(value: str) -> bool:
@@ -150,7 +158,7 @@ class Filters:
             return "placeholder word or trivial sequence"
         if _REFERENCE.search(text) or _IDENTIFIER_PATH.match(text):
             return "reference to a variable or the environment, not a literal"
-        if PurePosixPath(path.lower()).suffix in SOURCE_EXT and before[-1:] not in (b'"', b"'", b"`"):
+        if is_source_code(path) and before[-1:] not in (b'"', b"'", b"`"):
             return "unquoted value in source code (an expression, not a literal)"
         if _UUID.match(text):
             return "UUID (an identifier, not a secret)"

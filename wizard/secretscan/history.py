@@ -22,6 +22,7 @@ BLOCK = 4 << 20  # bytes read from git at a time
 MAX_BLOCK = 32 << 20  # a single commit larger than this is split at a line boundary
 _RUN_END = re.compile(rb"\n[^+]")
 _HUNK = re.compile(rb"\n@@ -\d+(?:,\d+)? \+(\d+)")
+_PLUS_PATH = re.compile(rb"\n\+\+\+ ([^\n]*)")
 _FILE_MARK = b"\ndiff --git "
 _COMMIT_MARK = b"\ncommit "
 
@@ -167,19 +168,20 @@ def scan_diff_block(block: bytes, scanner: Scanner, source: str = "history") -> 
     """Scan the added lines of a block of complete `git log -p` / `git diff` output."""
     data = b"\n" + block
     runs: dict[int, tuple[int, set[int]]] = {}
-    run_start = run_end = -1
-    if scanner.keywords is not None:
-        for m in scanner.keywords.finditer(data):
-            pos = m.start()
-            if run_start <= pos < run_end:
-                runs[run_start][1].update(scanner.keyword_rules[m.group().lower()])
-                continue
-            found = _run_at(data, pos)
-            if found is None:
-                continue
-            run_start, run_end = found
-            entry = runs.setdefault(run_start, (run_end, set()))
-            entry[1].update(scanner.keyword_rules[m.group().lower()])
+    finder = scanner.added_line_keyword
+    pos = 0
+    while finder is not None:
+        hit = next(finder.spans(data, pos), None)
+        if hit is None:
+            break
+        line_start = hit[0][0] + 1
+        found = _run_at(data, line_start)
+        if found is None:  # a "+++ b/path" header: go on after it
+            pos = _line_end(data, line_start)
+            continue
+        start, end = found
+        runs[start] = (end, scanner.keyword_rules_in(data, start, end))
+        pos = end  # the whole run is selected: skip the rest of it
     if scanner.always or scanner.path_rules:
         _add_all_runs(data, scanner, runs)
     headers = _Headers(data)
@@ -190,12 +192,19 @@ def scan_diff_block(block: bytes, scanner: Scanner, source: str = "history") -> 
             continue
         path, first_line, commit, timestamp, date = where
         extra = scanner.path_rules_for(path) if scanner.path_rules else []
+        if not rule_ids and not extra and not scanner.always:
+            continue
         text = data[start:end].replace(b"\n+", b"\n")[1:]
         scanner.stats.lines += text.count(b"\n") + 1
         yield from scanner.scan_fragment(
             text, rule_ids | set(scanner.always) | set(extra), path=path, first_line=first_line, source=source,
             commit=commit, date=date, timestamp=timestamp,
         )
+
+
+def _line_end(data: bytes, pos: int) -> int:
+    end = data.find(b"\n", pos)
+    return len(data) if end < 0 else end
 
 
 def _run_at(data: bytes, pos: int) -> tuple[int, int] | None:
@@ -213,15 +222,25 @@ def _run_at(data: bytes, pos: int) -> tuple[int, int] | None:
 
 
 def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, set[int]]]) -> None:
-    """Rules without keywords must see every added run (slow path, only for such user rules)."""
-    for m in _HUNK.finditer(data):
-        header_end = data.find(b"\n", m.start() + 1)
-        nxt = data.find(b"\n+", header_end)
-        if nxt < 0:
-            continue
-        found = _run_at(data, nxt + 1)
-        if found is not None and found[0] == nxt + 1:
-            runs.setdefault(found[0], (found[1], set()))
+    """Rules without keywords see every added run of the files they apply to (all files for
+    keyword-less, path-less user rules: the slow path)."""
+    if scanner.always:
+        spans = [(0, len(data))]
+    else:
+        spans = []
+        for m in _PLUS_PATH.finditer(data):
+            if scanner.path_rules_for(_unquote(m.group(1))):
+                end = data.find(_FILE_MARK, m.end())
+                spans.append((m.end(), len(data) if end < 0 else end))
+    for lo, hi in spans:
+        for m in _HUNK.finditer(data, lo, hi):
+            header_end = data.find(b"\n", m.start() + 1)
+            nxt = data.find(b"\n+", header_end, hi)
+            if nxt < 0:
+                continue
+            found = _run_at(data, nxt + 1)
+            if found is not None and found[0] == nxt + 1:
+                runs.setdefault(found[0], (found[1], set()))
 
 
 class _Headers:

@@ -9,15 +9,20 @@ or a diff as a whole, only the matched secrets.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 try:  # google-re2 ships manylinux wheels; anything else falls back to the stdlib
+    if os.environ.get("LAUNCH_READY_REGEX") == "re":  # force the fallback (benchmarks, tests)
+        raise ImportError
     import re2 as _re2
 
     _OPTIONS = _re2.Options()
     _OPTIONS.log_errors = False  # RE2 would print parse errors to stderr; we report them ourselves
     _OPTIONS.max_mem = 64 << 20
+    _UNANCHORED = _re2._Anchor.UNANCHORED
 except ImportError:  # pragma: no cover - exercised where the wheel is missing
     _re2 = None
 
@@ -31,8 +36,50 @@ _INLINE_FLAGS = re.compile(r"\(\?([imsU]+)\)")
 
 
 class Pattern(Protocol):
+    groups: int
+
     def search(self, data: bytes, pos: int = ..., endpos: int = ...) -> Any: ...
-    def finditer(self, data: bytes, pos: int = ..., endpos: int = ...) -> Any: ...
+    def spans(self, data: bytes, pos: int = ..., endpos: int | None = ...) -> Iterator[Sequence[tuple[int, int]]]: ...
+
+
+class _RE2Pattern:
+    """RE2 without the Python wrapper's per-match objects: the hot loop only needs spans."""
+
+    __slots__ = ("_compiled", "_match", "groups")
+
+    def __init__(self, compiled: Any):
+        self._compiled = compiled
+        self._match = compiled._regexp.Match  # (anchor, bytes, pos, endpos) -> [(start, end) per group]
+        self.groups = compiled.groups
+
+    def search(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Any:
+        return self._compiled.search(data, pos, len(data) if endpos is None else endpos)
+
+    def spans(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Iterator[Sequence[tuple[int, int]]]:
+        end = len(data) if endpos is None else endpos
+        match, anchor = self._match, _UNANCHORED
+        while pos <= end:
+            found = match(anchor, data, pos, end)
+            s, e = found[0]
+            if s < 0:
+                return
+            yield found
+            pos = e if e > s else e + 1
+
+
+class _StdPattern:
+    __slots__ = ("_compiled", "groups")
+
+    def __init__(self, compiled: re.Pattern[bytes]):
+        self._compiled = compiled
+        self.groups = compiled.groups
+
+    def search(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Any:
+        return self._compiled.search(data, pos, len(data) if endpos is None else endpos)
+
+    def spans(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Iterator[Sequence[tuple[int, int]]]:
+        for m in self._compiled.finditer(data, pos, len(data) if endpos is None else endpos):
+            yield m.regs
 
 
 def translate_for_re(pattern: str) -> str:
@@ -87,21 +134,21 @@ def compile_pattern(pattern: str, *, prefer_re2: bool = True) -> tuple[Pattern, 
     """
     if HAVE_RE2 and prefer_re2:
         try:
-            return _re2.compile(translate_for_re2(pattern).encode(), _OPTIONS), "re2"
+            return _RE2Pattern(_re2.compile(translate_for_re2(pattern).encode(), _OPTIONS)), "re2"
         except Exception:  # noqa: BLE001 - RE2 refuses look-arounds etc.: try the stdlib
             pass
     try:
-        return re.compile(translate_for_re(pattern).encode()), "re"
+        return _StdPattern(re.compile(translate_for_re(pattern).encode())), "re"
     except re.error as err:
         raise re.error(f"invalid regex: {err.msg} (at position {err.pos})") from None
     except (OverflowError, RecursionError):
         raise re.error("regex too large") from None
 
 
-def keyword_pattern(keywords: list[str]) -> Pattern:
+def keyword_pattern(keywords: list[str], prefix: str = "") -> Pattern:
     """One case-insensitive alternation of literal keywords (RE2 turns it into one DFA pass)."""
     alternation = "|".join(_literal(k) for k in sorted(set(keywords), key=len, reverse=True))
-    return compile_pattern(f"(?i:{alternation})")[0]
+    return compile_pattern(f"{prefix}(?i:{alternation})")[0]
 
 
 def _literal(text: str) -> str:

@@ -58,8 +58,7 @@ class Allowlist:
 class Rule:
     id: str
     description: str
-    regex: Pattern | None  # None: a path-only rule (the file itself is the finding)
-    source: str = ""  # the pattern text, for --explain and error messages
+    source: str = ""  # the pattern (RE2 syntax); "" for a path-only rule (the file itself is the finding)
     secret_group: int = 0
     entropy: float = 0.0
     keywords: list[str] = field(default_factory=list)  # lower-case
@@ -70,6 +69,14 @@ class Rule:
     confidence: str = "high"
     backend: str = "re2"
     order: int = 0  # position in the file: on overlapping matches the earlier specific rule names it
+    _regex: Pattern | None = field(default=None, repr=False)
+
+    @property
+    def regex(self) -> Pattern | None:
+        """Compiled on first use: most rules never see a keyword in a given repository."""
+        if self._regex is None and self.source:
+            self._regex, self.backend = compile_pattern(self.source)
+        return self._regex
 
     @property
     def generic(self) -> bool:
@@ -105,7 +112,7 @@ def load_rules(path: Path | None = None, *, extra: Path | None = None) -> RuleSe
         ruleset = RuleSet(rules, allow, "default")
     else:
         ruleset = _load_user(path)
-    if extra is not None:
+    if extra is not None:  # pragma: no cover - reserved for an extra rules file beside the default
         user = _load_user(extra)
         ruleset = RuleSet(user.rules + ruleset.rules, user.allowlists + ruleset.allowlists, str(extra))
     return ruleset
@@ -144,10 +151,11 @@ def _read(path: Path) -> dict:
 
 
 def _load_file(path: Path) -> tuple[list[Rule], list[Allowlist]]:
-    return _parse(_read(path), path)
+    # our own file is tested to compile: its regexes compile lazily, a user's are checked up front
+    return _parse(_read(path), path, lazy=path == DEFAULT_RULES)
 
 
-def _parse(doc: dict, path: Path) -> tuple[list[Rule], list[Allowlist]]:
+def _parse(doc: dict, path: Path, lazy: bool = False) -> tuple[list[Rule], list[Allowlist]]:
     raw_rules = doc.get("rules", [])
     if not isinstance(raw_rules, list):
         raise UserError("`rules` must be an array of tables ([[rules]])", where=str(path))
@@ -156,7 +164,7 @@ def _parse(doc: dict, path: Path) -> tuple[list[Rule], list[Allowlist]]:
     for n, raw in enumerate(raw_rules):
         where = f"{path}: rule {n + 1}" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
         try:
-            rule = _rule(raw, n)
+            rule = _rule(raw, n, lazy)
         except (KeyError, TypeError, ValueError, re.error) as err:
             msg = f"missing field {err}" if isinstance(err, KeyError) else str(err)
             raise UserError(msg, where=where) from None
@@ -182,7 +190,7 @@ def _tables(raw: dict, single: str, many: str) -> list[dict]:
     return out
 
 
-def _rule(raw: dict, order: int) -> Rule:
+def _rule(raw: dict, order: int, lazy: bool = False) -> Rule:
     if not isinstance(raw, dict):
         raise TypeError("each rule must be a table")
     rule_id = str(raw["id"])
@@ -194,10 +202,10 @@ def _rule(raw: dict, order: int) -> Rule:
     path_src = raw.get("path")
     if not source and not path_src:
         raise ValueError("a rule needs `regex` (or `identifiers` + `secretRegex`) or `path`")
-    regex, backend = compile_pattern(source) if source else (None, "none")
+    regex, backend = compile_pattern(source) if source and not lazy else (None, "none" if not source else "lazy")
     keywords = [str(k).lower() for k in raw.get("keywords", [])]
     if not keywords and raw.get("identifiers"):
-        keywords = sorted({k for k in (_literal_prefix(str(i)) for i in raw["identifiers"]) if len(k) >= 3})
+        keywords = sorted({k for i in raw["identifiers"] for k in _implied_keywords(str(i)) if len(k) >= 3})
     severity = str(raw.get("severity", "high")).lower()
     confidence = str(raw.get("confidence", "high")).lower()
     if severity not in SEVERITIES:
@@ -210,7 +218,7 @@ def _rule(raw: dict, order: int) -> Rule:
     return Rule(
         id=rule_id,
         description=str(raw.get("description", rule_id)),
-        regex=regex,
+        _regex=regex,
         source=source or "",
         secret_group=group,
         entropy=float(raw.get("entropy", 0.0)),
@@ -225,8 +233,21 @@ def _rule(raw: dict, order: int) -> Rule:
     )
 
 
+def _implied_keywords(identifier: str) -> list[str]:
+    """Keywords an identifier regex implies: "session_?secret" -> session_secret, sessionsecret;
+    anything fancier -> its literal head ("cosmos(?:db)?" -> "cosmos")."""
+    if re.fullmatch(r"(?:[A-Za-z0-9]+[_.-]\??)*[A-Za-z0-9]+", identifier) and identifier.count("?") <= 3:
+        variants = [""]
+        for token in re.findall(r"[A-Za-z0-9]+|[_.-]\??", identifier):
+            if token.endswith("?"):
+                variants = [v + t for v in variants for t in ("", token[0])]
+            else:
+                variants = [v + token for v in variants]
+        return [v.lower() for v in variants]
+    return [_literal_prefix(identifier)]
+
+
 def _literal_prefix(identifier: str) -> str:
-    """The keyword an identifier regex implies: its literal head ("cosmos_?db" -> "cosmos")."""
     m = re.match(r"[A-Za-z0-9_-]*", identifier)
     head = m.group() if m else ""
     if head and identifier[len(head):len(head) + 1] in ("?", "*", "{"):
