@@ -91,7 +91,7 @@ def is_lockfile(path: str) -> bool:
 @lru_cache(maxsize=4096)
 def is_test_or_doc(path: str) -> bool:
     p = PurePosixPath(path.lower())
-    if p.suffix in _DOC_EXT:
+    if p.suffix in _DOC_EXT or p.suffix in (".example", ".sample", ".template", ".dist", ".tpl"):
         return True
     stem = p.name.split(".")[0]
     if stem.startswith("test_") or stem.endswith(("_test", "_spec")) or ".test." in p.name or ".spec." in p.name:
