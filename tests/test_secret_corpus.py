@@ -129,3 +129,12 @@ def test_sarif_locations_carry_path_line_and_commit(corpus):
     assert results and all(r["ruleId"].startswith("secrets.") for r in results)
     loc = next(r for r in results if "commit" in r["locations"][0].get("properties", {}))["locations"][0]
     assert loc["physicalLocation"]["region"]["startLine"] >= 1 and len(loc["properties"]["commit"]) == 40
+
+
+def test_stdlib_re_fallback_finds_the_same_secrets(corpus, result):
+    import os
+
+    run = subprocess.run([sys.executable, "-m", "wizard", "secrets", str(corpus.path), "--format", "json"],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "LAUNCH_READY_REGEX": "re"})
+    fingerprints = {f["fingerprint"] for f in json.loads(run.stdout)["findings"]}
+    assert fingerprints == {f.fingerprint for f in result.findings}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from wizard.redact import redact, register_secret
 from wizard.secretscan.filters import Filters
-from wizard.secretscan.regex import keyword_pattern
+from wizard.secretscan.regex import HAVE_RE2, KEYWORDS_NEED_LOWERCASE, keyword_pattern
 from wizard.secretscan.rules import Rule, RuleSet, load_rules
 
 WINDOW = 30  # characters of context shown each side of a masked secret
@@ -102,7 +102,8 @@ class Scanner:
         words = [k.decode() for k in self.keyword_rules]
         self.keywords = keyword_pattern(words) if words else None
         # An added diff line ("\n+...") holding any keyword: one DFA pass skips removed lines and headers.
-        self.added_line_keyword = keyword_pattern(words, prefix="\n\\+[^\n]*?") if words else None
+        # (RE2 only: stdlib `re` would retry the lazy prefix at every position; it takes every hit instead)
+        self.added_line_keyword = keyword_pattern(words, prefix="\n\\+[^\n]*?") if words and HAVE_RE2 else None
 
     # -- selection -----------------------------------------------------------------------------
     def rules_for(self, data: bytes, path: str) -> set[int]:
@@ -113,6 +114,8 @@ class Scanner:
     def keyword_rules_in(self, data: bytes, start: int, end: int) -> set[int]:
         chosen: set[int] = set()
         if self.keywords is not None:
+            if KEYWORDS_NEED_LOWERCASE:  # ASCII lower-casing keeps every byte in place
+                data, start, end = data[start:end].lower(), 0, end - start
             for span in self.keywords.spans(data, start, end):
                 a, b = span[0]
                 chosen.update(self.keyword_rules[data[a:b].lower()])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.secretscan.engine import Candidate, Scanner
+from wizard.secretscan.regex import KEYWORDS_NEED_LOWERCASE
 
 BLOCK = 4 << 20  # bytes read from git at a time
 MAX_BLOCK = 32 << 20  # a single commit larger than this is split at a line boundary
@@ -168,13 +169,21 @@ def scan_diff_block(block: bytes, scanner: Scanner, source: str = "history") -> 
     """Scan the added lines of a block of complete `git log -p` / `git diff` output."""
     data = b"\n" + block
     runs: dict[int, tuple[int, set[int]]] = {}
-    finder = scanner.added_line_keyword
+    finder = scanner.added_line_keyword or scanner.keywords
+    line_mode = scanner.added_line_keyword is not None  # the hit starts at "\n+" of an added line
+    haystack = data.lower() if KEYWORDS_NEED_LOWERCASE else data
     pos = 0
     while finder is not None:
-        hit = next(finder.spans(data, pos), None)
+        hit = next(finder.spans(haystack, pos), None)
         if hit is None:
             break
-        line_start = hit[0][0] + 1
+        if line_mode:
+            line_start = hit[0][0] + 1
+        else:
+            line_start = data.rfind(b"\n", 0, hit[0][0]) + 1
+            if data[line_start] != 0x2B:  # '+': only added lines matter
+                pos = hit[0][1]
+                continue
         found = _run_at(data, line_start)
         if found is None:  # a "+++ b/path" header: go on after it
             pos = _line_end(data, line_start)

@@ -146,9 +146,36 @@ def compile_pattern(pattern: str, *, prefer_re2: bool = True) -> tuple[Pattern, 
 
 
 def keyword_pattern(keywords: list[str], prefix: str = "") -> Pattern:
-    """One case-insensitive alternation of literal keywords (RE2 turns it into one DFA pass)."""
-    alternation = "|".join(_literal(k) for k in sorted(set(keywords), key=len, reverse=True))
-    return compile_pattern(f"{prefix}(?i:{alternation})")[0]
+    """One case-insensitive alternation of literal keywords. RE2 turns a flat alternation into one
+    DFA pass; stdlib `re` would try every branch at every position, so it gets a prefix trie."""
+    words = sorted({k.lower() for k in keywords}, key=len, reverse=True)
+    if HAVE_RE2:
+        alternation = "|".join(_literal(k) for k in words)
+        return compile_pattern(f"{prefix}(?i:{alternation})")[0]
+    # stdlib: case-insensitive matching is several times slower, so callers search lower-cased text
+    return compile_pattern(f"{prefix}{_trie(words)}")[0]
+
+
+KEYWORDS_NEED_LOWERCASE = not HAVE_RE2
+
+
+def _trie(words: list[str]) -> str:
+    """`abc|abd|x` -> `ab(?:c|d)|x`, longest match first (so "password" still beats "passw")."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [_literal(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and "" not in node else "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body
+
+    return emit(tree)
 
 
 def _literal(text: str) -> str:
