@@ -23,7 +23,6 @@ BLOCK = 4 << 20  # bytes read from git at a time
 MAX_BLOCK = 32 << 20  # a single commit larger than this is split at a line boundary
 _RUN_END = re.compile(rb"\n[^+]")
 _HUNK = re.compile(rb"\n@@ -\d+(?:,\d+)? \+(\d+)")
-_PLUS_PATH = re.compile(rb"\n\+\+\+ ([^\n]*)")
 _FILE_MARK = b"\ndiff --git "
 _COMMIT_MARK = b"\ncommit "
 
@@ -237,10 +236,13 @@ def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, set[
         spans = [(0, len(data))]
     else:
         spans = []
-        for m in _PLUS_PATH.finditer(data):
-            if scanner.path_rules_for(_unquote(m.group(1))):
-                end = data.find(_FILE_MARK, m.end())
-                spans.append((m.end(), len(data) if end < 0 else end))
+        at = data.find(b"\n+++ ")
+        while at >= 0:  # bytes.find: this runs over every block, a regex pass would cost more
+            line_end = _line_end(data, at + 1)
+            if scanner.path_rules_for(_unquote(data[at + 5:line_end])):
+                end = data.find(_FILE_MARK, line_end)
+                spans.append((line_end, len(data) if end < 0 else end))
+            at = data.find(b"\n+++ ", line_end)
     for lo, hi in spans:
         for m in _HUNK.finditer(data, lo, hi):
             header_end = data.find(b"\n", m.start() + 1)
@@ -302,7 +304,10 @@ class _Headers:
 def _unquote(raw: bytes) -> str:
     """`b/path` or git's C-quoted `"b/pa\\tth"` -> path (always without the `b/` prefix)."""
     if raw.startswith(b'"') and raw.endswith(b'"'):
-        raw = raw[1:-1].decode("unicode_escape").encode("latin-1")
+        try:
+            raw = raw[1:-1].decode("unicode_escape").encode("latin-1")
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            raw = raw[1:-1]
     text = raw.decode("utf-8", "surrogateescape")
     return text[2:] if text.startswith("b/") else text
 
