@@ -122,6 +122,13 @@ def test_generic_rules_count_only_quoted_literals_in_source_code():
     ('secret = "xxxxxxxxxxxxxxxx"', "placeholder"),
     ('tenant_token = "0b0f2a3c-6a1e-4f55-9d8e-0c9a7d1e2f34"', "UUID"),
     ('api_key_id = "8f14e45fceea167a5a36dedd4bea2543"', "identifier or reference"),
+    # found by scanning this repository itself
+    ("secretRegex = '[A-Za-z0-9/+]{40}'", "pattern"),
+    ('identifiers = ["jwt_?secret", "jwt_?signing_?key"]', "pattern"),
+    ('app.post("/password-reset", loginLimiter, resetHandler);', "reference"),
+    ('"secrets": "wizard.probes.secrets:SecretsProbe",', "reference"),
+    ('rule("authn.invalid-token-accepted", "authn.expired-token-accepted")', "reference"),
+    ('doc_secret = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCY"', "concatenated"),
 ])
 def test_placeholders_references_and_identifiers_are_dropped_with_a_reason(line, reason):
     kept, dropped = _scan(line + "\n", path="config/app.yaml")
@@ -141,6 +148,11 @@ def test_tests_and_docs_downgrade_confidence():
     real = token()
     kept, _ = _scan(f'GH = "{real}"\n', path="tests/test_api.py")
     assert [(c.rule.id, c.confidence) for c in kept] == [("github-token", "medium")]
+
+
+def test_format_placeholders_are_not_secrets_for_any_rule():
+    kept, dropped = _scan("f\"machine api.acme.io login ci password {v['netrc']}\"\n", path="tools/netrc.py")
+    assert kept == [] and "placeholder" in dropped[0].reason
 
 
 def test_inline_pragma_allows_one_line():

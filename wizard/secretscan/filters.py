@@ -26,6 +26,7 @@ _PLACEHOLDER_ANY = re.compile(
     r"(?i)example|x{5,}|\*{4,}|\.{4,}|<[^>]{0,40}>|\$\{|\{\{|\}\}|%\([a-z_]+\)s|placeholder|changeme|change[_-]me"
     r"|your[_-]?(?:api|access|secret|token|key|password|own)|insert[_-]|replace[_-]?me|redacted|dummy|notreal"
     r"|not[_-]a[_-]real|fake[_-]?(?:key|token|secret|password)"
+    r"|\{[A-Za-z_][\w.\[\]'\"-]*\}"  # an f-string / format placeholder: {settings['key']}
 )
 # Generic "name = value" rules also drop words and shapes that only stand in for a value.
 _PLACEHOLDER_GENERIC = re.compile(
@@ -38,7 +39,14 @@ _REFERENCE = re.compile(
     r"(?i)os\.environ|getenv|process\.env|import\.meta\.env|ENV\[|\$[A-Z_][A-Z0-9_]*|\bsettings\.|\bconfig\."
     r"|\bparams\.|\bvault:|\bsecrets\.|\{\{|\$\(|^env\(|^\w+\(|\)$|^self\.|^this\.|^\$\w|^[\w.]+[\[(]"
 )
-_IDENTIFIER_PATH = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$|^[A-Z][A-Z0-9_]{2,}$|^[a-z]+(?:[_-][a-z]+)+$")
+_IDENTIFIER_PATH = re.compile(
+    r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?::[A-Za-z_]\w*)?$"  # settings.API_KEY, pkg.mod:Class
+    r"|^[A-Z][A-Z0-9_]{2,}$"  # an environment variable's name
+    r"|^[a-z]+(?:[._-][a-z0-9]+)+$"  # words joined by . _ - (rule ids, slugs, file names)
+    r"|^[a-z]+(?:[A-Z][a-z]+)+$"  # camelCase identifiers
+)
+# A regular expression or a glob, not a value (rule files, validators).
+_PATTERN_LIKE = re.compile(r"\[[^\]]*[A-Za-z0-9]-[A-Za-z0-9][^\]]*\]|\{\d+(?:,\d*)?\}|\\[dswbDSWB]|\(\?[:i!=<]|[_)-]\?")
 # A name that holds an identifier or a pointer to the secret, not the secret itself.
 _REFERENCE_NAME = re.compile(
     rb"(?:[_.\- ](?i:id|ids|ref|refs|url|uri|urls|name|names|path|file|field|header|env|var|type|length|len|expiry"
@@ -158,6 +166,10 @@ class Filters:
             return "placeholder word or trivial sequence"
         if _REFERENCE.search(text) or _IDENTIFIER_PATH.match(text):
             return "reference to a variable or the environment, not a literal"
+        if _PATTERN_LIKE.search(text):
+            return "a regular expression or pattern, not a value"
+        if re.search(re.escape(text.encode()) + rb"['\"`]\s*\+", line):
+            return "one piece of a concatenated string"
         if is_source_code(path) and before[-1:] not in (b'"', b"'", b"`"):
             return "unquoted value in source code (an expression, not a literal)"
         if _UUID.match(text):
