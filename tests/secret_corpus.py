@@ -351,7 +351,7 @@ def make_corpus(path: Path, seed: int = 4) -> Corpus:
     for rel in ("old/aws.cfg", "old/ci.sh", "old/billing.rb", "old/slack.yml"):
         (path / rel).unlink()
     commit("remove old tooling")
-    for kind, rel in zip(history_kinds, ("old/aws.cfg", "old/ci.sh", "old/billing.rb", "old/slack.yml")):
+    for kind, rel in zip(history_kinds, ("old/aws.cfg", "old/ci.sh", "old/billing.rb", "old/slack.yml"), strict=True):
         corpus.planted.append(Planted(kind, values[kind], rel, history_only=True))
     # the app, in two commits so history and tree agree
     half = dict(list(files.items())[: len(files) // 2])

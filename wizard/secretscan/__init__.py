@@ -21,6 +21,17 @@ fetches):
         and whether it is still in HEAD; the baseline applied.
 
     load_rules(path=None) -> RuleSet,  Scanner(ruleset)  for callers who scan many texts.
+
+    wizard.probes.secrets.secret_finding(probe_id, secret_finding) -> Finding
+        The redacted `secrets.exposed` Finding (title, detail, evidence windows, fix path: rotate,
+        purge history, move to the environment) for one result, so a bundle found by the HTTP
+        probe reads exactly like one found in the repository. A bundle hit is client-side, so it
+        is critical and fails the "no exposed secrets" bar item.
+
+Command line: `launch-ready secrets [PATH] [--staged | --since REV] [--log PATH] [--rules FILE]
+[--baseline FILE] [--write-baseline FILE] [--explain] [--format text|json|sarif]` (wizard/secretscan/cli.py);
+`launch-ready scan` takes `--secrets-since REV` and `--staged`, and launch-ready.toml a `[secrets]` table
+(rules, baseline, since, staged, paths).
 """
 
 from __future__ import annotations

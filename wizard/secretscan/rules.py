@@ -105,17 +105,12 @@ def semi_generic(identifiers: list[str], secret: str) -> str:
     return _SEMI_GENERIC % ("|".join(identifiers), secret)
 
 
-def load_rules(path: Path | None = None, *, extra: Path | None = None) -> RuleSet:
+def load_rules(path: Path | None = None) -> RuleSet:
     """The default rules, or a user's gitleaks-style config (`[extend] useDefault` merges ours)."""
     if path is None:
         rules, allow = _load_file(DEFAULT_RULES)
-        ruleset = RuleSet(rules, allow, "default")
-    else:
-        ruleset = _load_user(path)
-    if extra is not None:  # pragma: no cover - reserved for an extra rules file beside the default
-        user = _load_user(extra)
-        ruleset = RuleSet(user.rules + ruleset.rules, user.allowlists + ruleset.allowlists, str(extra))
-    return ruleset
+        return RuleSet(rules, allow, "default")
+    return _load_user(path)
 
 
 def _load_user(path: Path) -> RuleSet:
