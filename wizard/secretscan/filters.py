@@ -121,10 +121,27 @@ class Filters:
     def __init__(self, ruleset: RuleSet, min_confidence: str = "medium"):
         self.global_allow = ruleset.allowlists
         self.min_rank = CONFIDENCE_RANK[min_confidence]
+        # The same line comes back across history (reverts, copies, cherry-picks): decide it once.
+        # Only commit allowlists look beyond the text, and with them nothing is cached.
+        self._by_commit = any(a.commits for r in ruleset.rules for a in r.allowlists) or any(
+            a.commits for a in ruleset.allowlists)
+        self._cache: dict[tuple, Decision] = {}
 
     def decide(self, rule: Rule, secret: bytes, match: bytes, line: bytes, before: bytes, path: str,
                commit: str | None) -> Decision:
         """`before`: the character(s) just ahead of the secret on its line (quote detection)."""
+        if self._by_commit:
+            return self._decide(rule, secret, match, line, before, path, commit)
+        key = (rule.id, secret, match, line, before, path)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) >= 50_000:
+                self._cache.clear()
+            found = self._cache[key] = self._decide(rule, secret, match, line, before, path, commit)
+        return found
+
+    def _decide(self, rule: Rule, secret: bytes, match: bytes, line: bytes, before: bytes, path: str,
+                commit: str | None) -> Decision:
         conf = rule.confidence
         if any(p in line for p in PRAGMAS):
             return Decision(False, "inline allow pragma on the line", conf)
