@@ -224,6 +224,17 @@ def test_since_scans_only_newer_history_and_staged_only_the_index(tmp_path):
     assert hook.returncode == 1 and "hook.py" in hook.stdout and staged not in hook.stdout
 
 
+def test_log_folders_are_scanned_as_their_own_target(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    leaked = token()
+    (logs / "app.log").write_text("INFO start\n" * 500 + f"DEBUG calling github with token={leaked}\n")
+    (logs / "old.log.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"\0" * 64)  # binary: skipped, not decoded
+    result = scan_repo(tmp_path / "nothing-here", ScanOptions(history=False, tree=False, paths=[logs]))
+    assert [(f.rule, f.first.line, f.sources) for f in result.findings] == [("github-token", 501, ["log"])]
+    assert "log files" in result.scanned and result.stats.skipped.get("binary") == 1
+
+
 def test_scan_command_takes_secrets_since_and_staged(tmp_path):
     from wizard.commands import build_config
 
