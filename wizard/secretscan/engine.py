@@ -124,7 +124,7 @@ class Scanner:
     def path_rules_for(self, path: str) -> list[int]:
         found = self._path_rules_cache.get(path)
         if found is None:
-            if len(self._path_rules_cache) > 50_000:
+            if len(self._path_rules_cache) > 4096:
                 self._path_rules_cache.clear()
             found = self._path_rules_cache[path] = [i for i in self.path_rules if self.path_allows(i, path)]
         return found
@@ -134,7 +134,7 @@ class Scanner:
         key = (i, path)
         ok = self._path_cache.get(key)
         if ok is None:
-            if len(self._path_cache) > 100_000:
+            if len(self._path_cache) > 8192:
                 self._path_cache.clear()
             ok = bool(self.rules[i].path.search(path.encode("utf-8", "surrogateescape")))  # type: ignore[union-attr]
             self._path_cache[key] = ok

@@ -135,7 +135,7 @@ class Filters:
         key = (rule.id, secret, match, line, before, path)
         found = self._cache.get(key)
         if found is None:
-            if len(self._cache) >= 50_000:
+            if len(self._cache) >= 4096:
                 self._cache.clear()
             found = self._cache[key] = self._decide(rule, secret, match, line, before, path, commit)
         return found
