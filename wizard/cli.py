@@ -74,8 +74,11 @@ def cli(ctx: click.Context, plain: bool, call_mode: bool, session_path: Path | N
 @click.option("--consent-write", is_flag=True, help="Allow write-tier probes (staging only).")
 @click.option("--allow-delete", is_flag=True, help="Allow DELETE on objects the tool created.")
 @click.option("--log", "log_file", type=click.Path(path_type=Path), help="Write a full log here (secrets redacted).")
+@click.option("--secrets-since", metavar="REV", help="Secret scan: only history not reachable from REV (e.g. the last audited commit).")
+@click.option("--staged", is_flag=True, help="Secret scan: only the staged changes (no history, no working tree).")
 def scan(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, only, skip, answers_path, checklist_dir,
-         session_path, resume, formats, out, fail_on, consent_login, consent_write, allow_delete, log_file) -> None:
+         session_path, resume, formats, out, fail_on, consent_login, consent_write, allow_delete, log_file,
+         secrets_since, staged) -> None:
     """Audit without questions (CI). Progress goes to stderr when it is a terminal."""
     from wizard.commands import run_scan
 
@@ -84,9 +87,18 @@ def scan(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, only,
         dns_server=dns_server, only=_split(only), skip=_split(skip), answers_path=answers_path,
         checklist_dir=checklist_dir, session_path=session_path, resume=resume, formats=list(formats) or ["json"],
         out=out, fail_on=fail_on, consent_login=consent_login, consent_write=consent_write,
-        allow_delete=allow_delete, log_file=log_file,
+        allow_delete=allow_delete, log_file=log_file, secrets_since=secrets_since, staged=staged,
     )
     sys.exit(code)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def secrets(args: tuple[str, ...]) -> None:
+    """Secret scan only: a repo, folder, log or staged changes (pre-commit). `secrets --help` for options."""
+    from wizard.secretscan.cli import main as secrets_main
+
+    sys.exit(secrets_main(list(args)))
 
 
 @cli.command()

@@ -23,7 +23,8 @@ def _gate(verdict, fail_on: str) -> bool:
     return verdict.status != "READY" or any(r.status is Status.WARN for r in verdict.items)
 
 
-def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, consent_login, consent_write):
+def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, consent_login, consent_write,
+                 secrets_since=None, staged=False):
     from wizard.config import Config, Target, load_config
 
     config = load_config(config_path) if config_path else Config()
@@ -52,6 +53,10 @@ def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_serve
         config.consent.login = True
     if consent_write:
         config.consent.write = True
+    if secrets_since:
+        config.secrets.since = secrets_since
+    if staged:
+        config.secrets.staged = True
     if not (config.target.url or config.target.repo or config.target.domain):
         raise UserError("nothing to audit: give --config, or at least one of --url, --repo, --domain")
     return config
@@ -59,7 +64,7 @@ def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_serve
 
 def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server, only, skip, answers_path,
              checklist_dir, session_path, resume, formats, out, fail_on, consent_login, consent_write,
-             allow_delete, log_file) -> int:
+             allow_delete, log_file, secrets_since=None, staged=False) -> int:
     from wizard.answers import load_answers_file
     from wizard.audit import Audit
     from wizard.config import missing_credentials
@@ -67,7 +72,8 @@ def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server
     from wizard.progress import LineObserver
 
     setup_logging(log_file)
-    config = build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, consent_login, consent_write)
+    config = build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_server, consent_login, consent_write,
+                          secrets_since, staged)
     missing = missing_credentials(config)
     if missing and (config.consent.login or config.consent.write):
         raise UserError(f"environment variables not set for the test accounts: {', '.join(missing)}")

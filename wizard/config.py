@@ -172,6 +172,16 @@ class Branding(Strict):
     logo: str | None = None
 
 
+class Secrets(Strict):
+    """`[secrets]`: how the secret scan reads the repository (see wizard/secretscan)."""
+
+    rules: str | None = Field(None, description="A gitleaks-style rules file; `[extend] useDefault = true` keeps ours.")
+    baseline: str | None = Field(None, description="Baseline file; default: .launch-ready-baseline.yaml in the repo.")
+    since: str | None = Field(None, description="Only history not reachable from this revision (the last audited commit).")
+    staged: bool = Field(False, description="Only the staged changes (a pre-commit hook); no history, no tree.")
+    paths: list[str] = Field(default_factory=list, description="Log files or folders to scan as well.")
+
+
 class Config(Strict):
     target: Target = Field(default_factory=Target)
     endpoints: Endpoints = Field(default_factory=Endpoints)
@@ -181,6 +191,7 @@ class Config(Strict):
     consent: Consent = Field(default_factory=Consent)
     limits: Limits = Field(default_factory=Limits)
     branding: Branding = Field(default_factory=Branding)
+    secrets: Secrets = Field(default_factory=Secrets)
 
     base_dir: str = Field(".", exclude=True)
 

@@ -296,8 +296,30 @@ async def home(request: Request) -> Response:
     )
 
 
+def bundle_keys(fixed: bool) -> dict[str, str]:
+    """Keys inlined into the demo bundle, made at run time (no secret-shaped literal in this file).
+
+    Both builds carry a Stripe *publishable* key: public by design, a decoy no scanner may report.
+    The flawed build also inlines a fake SendGrid API key, the kind a build step copies from a
+    `VITE_*` / `NEXT_PUBLIC_*` variable into the JavaScript everyone downloads (FLAWS.md, B1).
+    """
+    rng = random.Random(20240304)
+    alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    b64url = alnum + "_-"
+    keys = {"stripePublishableKey": "pk_" + "live_" + "".join(rng.choice(alnum) for _ in range(24))}
+    if not fixed:
+        keys["mailApiKey"] = ".".join(["S" + "G", "".join(rng.choice(b64url) for _ in range(22)),
+                                       "".join(rng.choice(b64url) for _ in range(43))])
+    return keys
+
+
+def app_js(fixed: bool) -> str:
+    config = ", ".join(f'{name}: "{value}"' for name, value in bundle_keys(fixed).items())
+    return _APP_JS + f"window.AcmeConfig = {{ {config} }};\n"
+
+
 async def static_js(request: Request) -> Response:
-    return Response(_APP_JS, media_type="application/javascript")
+    return Response(app_js(_state(request).fixed), media_type="application/javascript")
 
 
 async def static_css(request: Request) -> Response:

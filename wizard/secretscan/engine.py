@@ -1,110 +1,245 @@
-"""The scanning engine: keyword prefilter, rule regexes, placeholder filters, entropy; redacted results."""
+"""The scanning engine: keyword prefilter -> rule regexes -> context filters -> redacted candidates.
+
+Everything works on bytes. One RE2 pass over a whole fragment (a file, or a run of added lines
+in a diff) finds every keyword; only the rules whose keywords occur run on that fragment. The raw
+secret stays inside `Candidate` (for dedupe and the HEAD check) and is registered with the shared
+redactor the moment it is kept, so no output can carry it.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import math
-import re
-import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from wizard.errors import UserError
-from wizard.redact import mask_window, register_secret
+from wizard.redact import redact, register_secret
+from wizard.secretscan.filters import Filters
+from wizard.secretscan.regex import HAVE_RE2, KEYWORDS_NEED_LOWERCASE, keyword_pattern
+from wizard.secretscan.rules import Rule, RuleSet, load_rules
 
-DEFAULT_RULES = Path(__file__).with_name("default_rules.toml")
-
-# Values that are references or placeholders, never secrets.
-_PLACEHOLDER = re.compile(
-    r"^(?:\$\{?[A-Z_][A-Z0-9_]*\}?|\{\{.*\}\}|<[^>]+>|%\(?\w+\)?s?|(.)\1{5,}|x{4,}.*|.*(?:example|changeme|placeholder|dummy|redacted).*)$",
-    re.I,
-)
-_ENV_REFERENCE = re.compile(r"os\.environ|getenv|process\.env|ENV\[|\$\{", re.I)
+WINDOW = 30  # characters of context shown each side of a masked secret
+MAX_MATCHES_PER_FRAGMENT = 2000  # a generated file full of tokens must not run away
 
 
-@dataclass
-class Rule:
-    id: str
-    description: str
-    regex: re.Pattern[str]
-    keywords: list[str] = field(default_factory=list)
-    entropy: float = 0.0
-    severity: str = "high"
-    confidence: str = "high"
-    stopwords: list[str] = field(default_factory=list)
+def secret_fingerprint(rule_id: str, secret: str) -> str:
+    """Stable key of one secret under one rule: no path, no line, so baselines never churn."""
+    return hashlib.sha256(f"{rule_id}\x00{secret}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass
 class Candidate:
+    """A kept match. `secret` is the raw value: never serialise a Candidate, use `hit()`."""
+
     rule: Rule
     secret: str
-    line: str
-    start: int
-    end: int
+    path: str
+    line: int
+    column: int
+    window: str  # the line around it, every secret masked
+    confidence: str
+    source: str = "tree"  # history | tree | build | staged | log | text
+    commit: str | None = None
+    date: str | None = None
+    timestamp: int = 0
 
     @property
     def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.rule.id}:{self.secret}".encode()).hexdigest()[:16]
-
-    def window(self) -> str:
-        return mask_window(self.line, self.start, self.end, self.rule.id)
+        return secret_fingerprint(self.rule.id, self.secret)
 
 
-def shannon(value: str) -> float:
-    if not value:
-        return 0.0
-    counts = {c: value.count(c) for c in set(value)}
-    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+@dataclass
+class Dropped:
+    """A candidate the filters dropped, for `--explain` (already redacted)."""
+
+    rule: str
+    path: str
+    line: int
+    redacted: str
+    reason: str
 
 
-def load_rules(path: Path = DEFAULT_RULES) -> list[Rule]:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise UserError(f"cannot read secret rules: {err}", where=str(path)) from None
-    rules = []
-    for n, raw in enumerate(doc.get("rules", [])):
-        try:
-            allow = raw.get("allowlist", {})
-            rules.append(Rule(
-                id=raw["id"], description=raw.get("description", raw["id"]), regex=re.compile(raw["regex"]),
-                keywords=[k.lower() for k in raw.get("keywords", [])], entropy=float(raw.get("entropy", 0.0)),
-                severity=raw.get("severity", "high"), confidence=raw.get("confidence", "high"),
-                stopwords=[s.lower() for s in allow.get("stopwords", [])],
-            ))
-        except (KeyError, re.error) as err:
-            raise UserError(f"rule {n + 1}: {err}", where=str(path)) from None
-    return rules
+@dataclass
+class ScanStats:
+    fragments: int = 0
+    bytes: int = 0
+    lines: int = 0
+    files: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
 class Scanner:
-    def __init__(self, rules: list[Rule] | None = None):
-        self.rules = rules if rules is not None else load_rules()
+    def __init__(self, ruleset: RuleSet | None = None, *, min_confidence: str = "medium", explain: bool = False):
+        self.ruleset = ruleset if ruleset is not None else load_rules()
+        self.rules: list[Rule] = self.ruleset.rules
+        self.filters = Filters(self.ruleset, min_confidence)
+        self.explain = explain
+        self.dropped: list[Dropped] = []
+        self._dropped_keys: set[tuple[str, str, int, str]] = set()
+        self.stats = ScanStats()
+        self._path_cache: dict[tuple[int, str], bool] = {}
+        self._path_rules_cache: dict[str, list[int]] = {}
+        self._priority = [(r.generic, r.order) for r in self.rules]
+        self.keyword_rules: dict[bytes, list[int]] = {}
+        self.always: list[int] = []  # no keywords, no path: must run on every fragment
+        self.path_rules: list[int] = []  # no keywords, but a path: run on every fragment of matching files
+        for i, rule in enumerate(self.rules):
+            if rule.keywords:
+                for k in rule.keywords:
+                    self.keyword_rules.setdefault(k.encode(), []).append(i)
+            elif rule.path is not None:
+                self.path_rules.append(i)
+            else:
+                self.always.append(i)
+        # The keyword pass reports one keyword per position (the longest), so a hit also selects the
+        # rules of every keyword inside it: "password" selects the rules keyed on "passw" too.
+        own = {k: list(v) for k, v in self.keyword_rules.items()}
+        for k in self.keyword_rules:
+            inside = {k[a:b] for a in range(len(k)) for b in range(a + 1, len(k) + 1)}
+            self.keyword_rules[k] = sorted({i for sub in inside if sub in own for i in own[sub]})
+        words = [k.decode() for k in self.keyword_rules]
+        self.keywords = keyword_pattern(words) if words else None
+        # An added diff line ("\n+...") holding any keyword: one DFA pass skips removed lines and headers.
+        # (RE2 only: stdlib `re` would retry the lazy prefix at every position; it takes every hit instead)
+        self.added_line_keyword = keyword_pattern(words, prefix="\n\\+[^\n]*?") if words and HAVE_RE2 else None
 
-    def scan_line(self, line: str) -> list[Candidate]:
-        lower = line.lower()
-        out = []
-        for rule in self.rules:
-            if rule.keywords and not any(k in lower for k in rule.keywords):
+    # -- selection -----------------------------------------------------------------------------
+    def rules_for(self, data: bytes, path: str) -> set[int]:
+        chosen = self.keyword_rules_in(data, 0, len(data)) | set(self.always)
+        chosen.update(self.path_rules_for(path))
+        return chosen
+
+    def keyword_rules_in(self, data: bytes, start: int, end: int) -> set[int]:
+        chosen: set[int] = set()
+        if self.keywords is not None:
+            if KEYWORDS_NEED_LOWERCASE:  # ASCII lower-casing keeps every byte in place
+                data, start, end = data[start:end].lower(), 0, end - start
+            for span in self.keywords.spans(data, start, end):
+                a, b = span[0]
+                chosen.update(self.keyword_rules[data[a:b].lower()])
+        return chosen
+
+    def path_rules_for(self, path: str) -> list[int]:
+        found = self._path_rules_cache.get(path)
+        if found is None:
+            if len(self._path_rules_cache) > 4096:
+                self._path_rules_cache.clear()
+            found = self._path_rules_cache[path] = [i for i in self.path_rules if self.path_allows(i, path)]
+        return found
+
+    def path_allows(self, i: int, path: str) -> bool:
+        """Does rule i's `path` regex accept this file? (memoised: one answer per rule and path)"""
+        key = (i, path)
+        ok = self._path_cache.get(key)
+        if ok is None:
+            if len(self._path_cache) > 8192:
+                self._path_cache.clear()
+            ok = bool(self.rules[i].path.search(path.encode("utf-8", "surrogateescape")))  # type: ignore[union-attr]
+            self._path_cache[key] = ok
+        return ok
+
+    # -- matching ------------------------------------------------------------------------------
+    def scan_bytes(self, data: bytes, path: str, *, source: str = "tree", first_line: int = 1) -> list[Candidate]:
+        """Scan one whole text (a file, a fetched bundle)."""
+        return self.scan_fragment(data, self.rules_for(data, path), path=path, first_line=first_line, source=source)
+
+    def scan_fragment(self, frag: bytes, rule_ids: Iterable[int], *, path: str, first_line: int = 1,
+                      source: str = "tree", commit: str | None = None, date: str | None = None,
+                      timestamp: int = 0) -> list[Candidate]:
+        self.stats.fragments += 1
+        path_b = path.encode("utf-8", "surrogateescape")
+        raw: list[tuple[Rule, int, int, int, int]] = []  # rule, secret start/end, match start/end
+        for i in sorted(rule_ids, key=self._priority.__getitem__):
+            rule = self.rules[i]
+            if rule.path is not None and not self.path_allows(i, path):
                 continue
-            for m in rule.regex.finditer(line):
-                group = 1 if m.groups() else 0
-                secret = m.group(group)
-                if not secret or self._dropped(rule, secret, line):
+            if not rule.source:  # path-only rule: the file itself is the finding
+                raw.append((rule, 0, 0, 0, 0))
+                continue
+            groups = rule.regex.groups
+            for spans in rule.regex.spans(frag):
+                s, e = _secret_span(spans, rule.secret_group, groups)
+                if e > s:
+                    raw.append((rule, s, e, spans[0][0], spans[0][1]))
+                if len(raw) >= MAX_MATCHES_PER_FRAGMENT:
+                    break
+        if not raw:
+            return []
+        kept: list[tuple[Rule, int, int, str, str]] = []  # rule, start, end, confidence, secret
+        taken: list[tuple[int, int, str]] = []
+        for rule, s, e, ms, me in raw:
+            if rule.source:
+                clash = next((r for a, b, r in taken if s < b and a < e), None)
+                if clash is not None:
+                    self._drop(rule, frag, s, e, path, first_line, f"same text already matched by {clash}")
                     continue
-                register_secret(secret, rule.id)
-                out.append(Candidate(rule, secret, line, m.start(group), m.end(group)))
+            secret_b = frag[s:e] if rule.source else path_b
+            ls = frag.rfind(b"\n", 0, s) + 1
+            le = _line_end(frag, s)
+            decision = self.filters.decide(rule, secret_b, frag[ms:me], frag[ls:le], frag[max(ls, s - 1):s], path, commit)
+            if not decision.keep:
+                self._drop(rule, frag, s, e, path, first_line, decision.reason)
+                continue
+            secret = secret_b.decode("utf-8", "replace")
+            register_secret(secret, rule.id)
+            taken.append((s, e, rule.id))
+            kept.append((rule, s, e, decision.confidence, secret))
+        out = []
+        spans = [(s, e) for _, s, e, _, _ in kept if e > s]
+        for rule, s, e, conf, secret in sorted(kept, key=lambda k: k[1]):
+            line = first_line + frag.count(b"\n", 0, s)
+            ls = frag.rfind(b"\n", 0, s) + 1
+            out.append(Candidate(
+                rule=rule, secret=secret, path=path, line=line, column=s - ls + 1,
+                window=_window(frag, s, e, rule.id, secret, spans) if e > s else f"[file {path}]",
+                confidence=conf, source=source, commit=commit, date=date, timestamp=timestamp,
+            ))
         return out
 
-    @staticmethod
-    def _dropped(rule: Rule, secret: str, line: str) -> bool:
-        low = secret.lower()
-        if "launch-ready:allow" in line:
-            return True
-        if _PLACEHOLDER.match(secret):
-            return True
-        if any(s in low for s in rule.stopwords):
-            return True
-        if rule.entropy and shannon(secret) < rule.entropy:
-            return True
-        return bool(_ENV_REFERENCE.search(secret))
+    def _drop(self, rule: Rule, frag: bytes, s: int, e: int, path: str, first_line: int, reason: str) -> None:
+        if self.explain:
+            # Length only: a dropped value is often a weak word, and even a hash of it would give it away.
+            d = Dropped(rule.id, path, first_line + frag.count(b"\n", 0, s), f"[value len={e - s}]", reason)
+            if (d.rule, d.path, d.line, d.reason) not in self._dropped_keys:
+                self._dropped_keys.add((d.rule, d.path, d.line, d.reason))
+                self.dropped.append(d)
+
+
+def _secret_span(spans, group: int, groups: int) -> tuple[int, int]:
+    """gitleaks' rule: `secretGroup` if set, else the first capture group that matched, else all."""
+    if group:
+        return spans[group]
+    for g in range(1, groups + 1):
+        s, e = spans[g]
+        if e > s >= 0:
+            return s, e
+    return spans[0]
+
+
+def _line_end(data: bytes, pos: int) -> int:
+    end = data.find(b"\n", pos)
+    return len(data) if end < 0 else end
+
+
+def _window(frag: bytes, s: int, e: int, rule_id: str, secret: str, spans: list[tuple[int, int]]) -> str:
+    """A short piece of the line with this secret redacted and every other found secret masked."""
+    ls = frag.rfind(b"\n", 0, s) + 1
+    line_end = _line_end(frag, s)
+    single_line = e <= line_end  # a PEM block shows its first line only
+    left_start = max(ls, s - WINDOW)
+    right_end = min(line_end, e + WINDOW) if single_line else e
+
+    def piece(a: int, b: int) -> str:
+        chunk = bytearray(frag[a:b])
+        for x, y in spans:
+            if x < b and a < y and (x, y) != (s, e):
+                for i in range(max(x, a) - a, min(y, b) - a):
+                    chunk[i] = 0x2A  # '*'
+        return chunk.decode("utf-8", "replace").replace("\r", " ").replace("\t", " ")
+
+    lead = "…" if left_start > ls else ""
+    tail = "…" if single_line and right_end < line_end else ""
+    right = piece(e, right_end) if single_line else ""
+    return f"{lead}{piece(left_start, s)}{redact(secret, rule_id)}{right}{tail}".strip()

@@ -1,0 +1,5 @@
+import sys
+
+from wizard.secretscan.cli import main
+
+sys.exit(main())
