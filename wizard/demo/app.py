@@ -301,7 +301,7 @@ def bundle_keys(fixed: bool) -> dict[str, str]:
 
     Both builds carry a Stripe *publishable* key: public by design, a decoy no scanner may report.
     The flawed build also inlines a fake SendGrid API key, the kind a build step copies from a
-    `VITE_*` / `NEXT_PUBLIC_*` variable into the JavaScript everyone downloads (FLAWS.md, B1).
+    `VITE_*` / `NEXT_PUBLIC_*` variable into the JavaScript everyone downloads (FLAWS.md, G1).
     """
     rng = random.Random(20240304)
     alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
