@@ -39,3 +39,10 @@ def test_logs_are_scrubbed(tmp_path):
     setup_logging(tmp_path / "l.log")
     logging.getLogger("launch_ready.test").info("token is %s", value)
     assert value not in (tmp_path / "l.log").read_text()
+
+
+def test_fingerprints_are_keyed_so_a_report_is_no_password_oracle():
+    import hashlib
+
+    out = redact("password", "generic")
+    assert hashlib.sha256(b"password").hexdigest()[:12] not in out

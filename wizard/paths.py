@@ -26,3 +26,15 @@ def templates_dir() -> Path:
 
 def default_checklist_dir() -> Path:
     return checklists_dir() / "internal-admin-app"
+
+
+def user_home() -> Path:
+    """Where the tool keeps its own state (sessions, the fingerprint key); LAUNCH_READY_HOME moves it."""
+    import os
+
+    env = os.environ.get("LAUNCH_READY_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("launch-ready", appauthor=False))

@@ -14,8 +14,47 @@ import threading
 _MIN_SCRUB_LEN = 6  # shorter values would scrub ordinary words
 
 
+_key_lock = threading.Lock()
+_key: bytes | None = None
+
+
+def _fingerprint_key() -> bytes:
+    """A random per-install key, so a shared report's fingerprints cannot be checked against guesses.
+
+    A plain hash of a weak password is a dictionary lookup away from the password itself.
+    """
+    global _key
+    with _key_lock:
+        if _key is None:
+            import os
+            import secrets
+
+            from wizard.paths import user_home
+
+            path = user_home() / "fingerprint.key"
+            try:
+                _key = bytes.fromhex(path.read_text().strip())
+            except (OSError, ValueError):
+                _key = secrets.token_bytes(32)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w") as fh:
+                        fh.write(_key.hex())
+                except FileExistsError:  # another process won the race: use its key
+                    try:
+                        _key = bytes.fromhex(path.read_text().strip())
+                    except (OSError, ValueError):
+                        pass
+                except OSError:
+                    pass  # read-only home: fingerprints are then stable for this process only
+        return _key
+
+
 def secret_fingerprint(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    import hmac
+
+    return hmac.new(_fingerprint_key(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
 
 
 def redact(value: str, rule: str = "secret") -> str:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
 def home() -> Path:
-    env = os.environ.get("LAUNCH_READY_HOME")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
+    from wizard.paths import user_home
 
-    return Path(user_data_dir("launch-ready", appauthor=False))
+    return user_home()
 
 
 def sessions_dir() -> Path:
