@@ -10,6 +10,10 @@ REGISTRY: dict[str, str] = {
     "cookies": "wizard.probes.cookies:CookieProbe",
     "authn": "wizard.probes.authn:AuthnProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
+    "repo-environments": "wizard.probes.repo_evidence:RepoEnvironmentsProbe",
+    "repo-monitoring": "wizard.probes.repo_evidence:RepoMonitoringProbe",
+    "repo-auditlog": "wizard.probes.repo_evidence:RepoAuditLogProbe",
+    "repo-deploy": "wizard.probes.repo_evidence:RepoDeployProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
 }
 
