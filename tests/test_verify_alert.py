@@ -80,8 +80,10 @@ def test_the_session_keeps_a_hash_and_a_resumed_session_verifies(tmp_path):
     assert finding.status is Status.PASS and finding.item == "monitoring"
     assert resumed.verdict().item("monitoring").findings == [finding]
 
-    # Trying again with the wrong text replaces the result: one finding per question.
-    resumed.answer(QID, "#ops-alerts, 09:20 UTC: admin.example.test is down")
+    # One-time: the code is spent. A new challenge, tried with the wrong text, replaces the result.
+    assert "alert-challenge" not in resumed.session.data.pending
+    resumed.start_alert_challenge()
+    resumed.answer(QID, f"#ops-alerts, 09:20 UTC: [TEST {code}] admin.example.test is down")
     assert resumed.verification("alert-challenge").status is Status.FAIL
     assert len([f for f in resumed.session.findings if f.rule == "monitoring.alert-challenge"]) == 1
     resumed.answer(QID, None)  # "don't know" withdraws it

@@ -97,6 +97,8 @@ def on_answer(checklist: "Checklist", session: "AuditSession", answer: Answer) -
     if pending is None:
         return None  # no code was shown in this audit: the paste is kept as an answer, not as proof
     result = alert.check(text, pending)
+    if result.status is Status.PASS:
+        session.set_pending(None, alert.KIND)  # one-time: a code that came back is spent
     return _record(session, kind, answer.question, item.id, result.status, result.title, result.detail,
                    [f"pasted: {safe_excerpt(text)}"], {"supplied_by": pending.supplied_by})
 
