@@ -77,8 +77,10 @@ def test_fixed_demo_is_ready_and_reports_no_planted_flaw(fixed):
 
 def test_no_planted_secret_or_credential_reaches_any_output(flawed, tmp_path):
     out, result = flawed
-    planted = make_demo_repo(tmp_path / "same-seed", fixed=False).planted
+    demo_repo = make_demo_repo(tmp_path / "same-seed", fixed=False)
+    planted = demo_repo.planted
     needles = [m for p in planted for m in p.leak_markers] + [p.value for p in planted] + list(DEMO_PASSWORDS.values())
+    needles.append(demo_repo.env_secret)  # F18: the secret shared by staging and production config
     outputs = {p.name: p.read_text(errors="replace") for p in out.iterdir() if p.suffix != ".pdf"}
     outputs["pdf text"] = pdf_text(out / "demo-flawed.pdf")
     outputs["stdout+stderr"] = result.stdout + result.stderr

@@ -122,6 +122,7 @@ async def test_plain_and_tui_give_the_same_session_for_the_same_answers(tmp_path
     from wizard.config import Config, Target
     from wizard.tui.app import LaunchReadyApp
     from wizard.tui.screens.item import ItemScreen
+    from wizard.tui.widgets.question import QuestionBox
 
     config = Config(target=Target(url="https://same.example.test"))
     plain = PlainWizard(q=FakeQuestionary({question_text(k): v for k, v in INTERVIEW.items()}), out=io.StringIO())
@@ -135,8 +136,7 @@ async def test_plain_and_tui_give_the_same_session_for_the_same_answers(tmp_path
             item_id = qid.split(".")[0]
             app.push_screen(ItemScreen(item_id))
             await pilot.pause()
-            key = qid.replace('.', '--')
-            box = app.screen.query_one(f"#q-{key}, #v-{key}")  # v-: a question a guided verification checks
+            box = app.screen.query_one(f"#q-{qid.replace('.', '--')}", QuestionBox)
             if box.query(RadioSet):
                 radios = box.query_one(RadioSet)
                 labels = [str(b.label) for b in radios.query("RadioButton")]

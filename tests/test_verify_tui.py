@@ -98,3 +98,25 @@ async def test_alert_challenge_in_the_item_screen(tmp_path):
         await press(pilot, box, "check")
         assert "reached a person" in rendered(box.query_one("#result"))
     assert audit.verification("alert-challenge").status is Status.PASS
+
+
+async def test_revocation_drill_times_the_typed_question(tmp_path):
+    from textual.widgets import Input
+
+    from wizard.tui.widgets.question import QuestionBox
+
+    audit = Audit.start(Config(target=Target(url="https://admin.example.test")), tmp_path / "s.json")
+    app = LaunchReadyApp(audit=audit)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_item(app, pilot, "access-revocation")
+        question = screen.query_one("#q-access-revocation--revocation-time", QuestionBox)
+        drill = screen.query_one("#v-access-revocation--revocation-time", VerificationBox)
+        await press(pilot, drill, "stop")
+        assert "Start the drill clock first" in rendered(drill.query_one("#result"))
+        await press(pilot, drill, "start")
+        assert "revocation-drill" in audit.session.data.pending
+        await press(pilot, drill, "stop")
+        assert question.query_one("#value", Input).value == "1s"
+        assert "Measured 1s" in rendered(drill.query_one("#result"))
+    answer = audit.session.data.answers["access-revocation.revocation-time"]
+    assert answer.value == "1s" and "revocation drill" in answer.note

@@ -148,14 +148,17 @@ class RepoMonitoringProbe(_RepoProbe):
     def _alerts(self, intel: RepoIntel) -> Finding | None:
         rules, routes = intel.of("alert-rule"), intel.of("alert-route")
         if routes:
-            named = [_ROUTE_NAMES.get(d, d) for d in intel.details("alert-route")] or intel.labels("alert-route")
+            details = intel.details("alert-route")
+            channels = [d for d in details if d.startswith("#")]
+            named = [_ROUTE_NAMES.get(d, d) for d in details if not d.startswith("#")] or intel.labels("alert-route")
             named = list(dict.fromkeys(named))
+            where = _names(named) + (f" (channel {', '.join(channels)})" if channels else "")
             return self.finding(
-                "monitoring.alert-routing", Status.PASS, f"Alerts are routed to {_names(named)}",
+                "monitoring.alert-routing", Status.PASS, f"Alerts are routed to {where}",
                 key="alert-routing", location=_first_location(routes), evidence=_where(rules + routes),
                 detail=(f"{len(rules)} alert rule(s) and " if rules else "") + f"{len(routes)} destination(s) found in the "
                        "repository. Whether a named person sees them is what the alert challenge proves.",
-                data={"alert_routes": named, "handover": {"alert_channel": f"From the repository: alerts go to {_names(named, 8)}"}},
+                data={"alert_routes": named + channels, "handover": {"alert_channel": f"From the repository: alerts go to {where}"}},
             )
         if rules:
             names = intel.details("alert-rule") or intel.labels("alert-rule")
@@ -175,7 +178,7 @@ class RepoMonitoringProbe(_RepoProbe):
         if logged:
             return self.finding(
                 "monitoring.failed-login-logging", Status.PASS,
-                f"Failed logins are logged ({', '.join(intel.labels('failed-login-logging'))})",
+                f"Failed logins are logged or counted ({', '.join(intel.labels('failed-login-logging'))})",
                 key="failed-login-logging", location=_first_location(logged), evidence=_where(logged),
             )
         if logins:
@@ -289,7 +292,7 @@ class RepoDeployProbe(_RepoProbe):
             if undocumented:
                 out.append(self.finding(
                     "deploy.env-inventory", Status.WARN,
-                    f"{len(undocumented)} of {len(names)} environment variables the code reads are documented nowhere",
+                    f"{len(undocumented)} environment variable(s) the code reads are documented nowhere",
                     key="env-inventory", evidence=evidence, data=data,
                     detail=f"Undocumented: {_names([v.name for v in undocumented], 8)}. Someone setting up a new "
                            "environment will not know to set them. (Names only: no value was read.)",
@@ -299,7 +302,7 @@ class RepoDeployProbe(_RepoProbe):
             else:
                 out.append(self.finding(
                     "deploy.env-inventory", Status.PASS,
-                    f"All {len(names)} environment variables the code reads are documented",
+                    f"All {len(names)} environment variable names are documented",
                     key="env-inventory", evidence=evidence, data=data,
                     detail="Names only: no value was read. The list goes into the handover checklist.",
                 ))
@@ -316,12 +319,13 @@ class RepoEnvironmentsProbe(_RepoProbe):
         out = []
         for shared in intel.shared_secrets:
             envs = " and ".join(shared.environments)
+            keys = sorted({h.detail for h in shared.places})
             places = [f"{h.where()} {h.detail} = {shared.redacted}" for h in shared.places[:MAX_EVIDENCE]]
             out.append(Finding.make(
                 probe=self.id, rule="secrets.shared-across-environments", key=shared.fingerprint,
                 status=Status.FAIL, severity=Severity.HIGH,
                 title=f"The same secret is used in {envs}",
-                detail=f"{_names(sorted({h.detail for h in shared.places}))} hold one value {shared.redacted} in the "
+                detail=f"{_names(keys)} {'holds' if len(keys) == 1 else 'hold'} one value {shared.redacted} in the "
                        f"configuration for {envs}: a leak or a careless test in one environment opens the other.",
                 location=Location(path=shared.places[0].path, line=shared.places[0].line or None),
                 evidence=places,

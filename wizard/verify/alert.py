@@ -63,7 +63,8 @@ def check(pasted: str, pending: PendingVerification, now: datetime | None = None
     age = now - created
     issued = f"The code was issued at {created:%Y-%m-%d %H:%M} UTC"
     if pending.supplied_by != "wizard":
-        issued += f" (supplied by the {pending.supplied_by}, not drawn at random: a scripted demonstration)"
+        issued += (f" (supplied by the {pending.supplied_by}, which also played the alerting tool: a scripted "
+                   "demonstration, not proof of a real alert path)")
     if age > MAX_AGE:
         return ChallengeResult(Status.UNKNOWN, "The one-time code has expired: start a new alert challenge",
                                f"{issued}, more than {MAX_AGE.days} days ago.")

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from wizard.errors import UserError
 from wizard.tui.status_style import status_text
@@ -117,11 +117,14 @@ class ItemScreen(Screen):
             answers = self.audit.session.data.answers
             for q in item.questions:
                 qid = f"{item.id}.{q.id}"
-                if q.verify:
+                if q.verify != "revocation-drill" and q.verify:
                     widgets.append(VerificationBox(qid, q, answers.get(qid), self.audit.verification(q.verify),
                                                    self.audit.session.data.pending.get(q.verify), plain_words=call))
-                else:
-                    widgets.append(QuestionBox(qid, q, answers.get(qid), plain_words=call))
+                    continue
+                widgets.append(QuestionBox(qid, q, answers.get(qid), plain_words=call))
+                if q.verify == "revocation-drill":  # the typed answer stays; the drill can time it instead
+                    widgets.append(VerificationBox(qid, q, answers.get(qid), None,
+                                                   self.audit.session.data.pending.get(q.verify), plain_words=call))
         body.mount_all(widgets)
         body.scroll_home(animate=False)
 
@@ -148,7 +151,9 @@ class ItemScreen(Screen):
                 if answer is None:
                     box.show_message("Start the drill clock first.")
                 else:
-                    box.set_value(str(answer.value))
+                    question = self.query_one(f"#q-{box.qid.replace('.', '--')}", QuestionBox)
+                    question.query_one("#value", Input).value = str(answer.value)
+                    question.show_result(answer=answer)
                     box.show_message(f"Measured {answer.value}: saved as the answer. {answer.note}")
             elif box.kind == "status-page":
                 if not value:

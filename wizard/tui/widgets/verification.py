@@ -22,7 +22,6 @@ _HINTS = {
     "audit-log-line": "Paste one log line (JSON or key=value) below, then check it.",
     "alert-challenge": "1. Show a code.  2. Send a test alert that carries it.  3. Paste what arrived and check it.",
     "status-page": "Only a host in the audit's scope is fetched (one GET).",
-    "revocation-drill": "",
 }
 
 
@@ -54,15 +53,22 @@ class VerificationBox(Vertical):
 
     def compose(self) -> ComposeResult:
         q = self.question
+        if self.kind == "revocation-drill":
+            # Shown under the question's own box, which still takes a typed answer: this only times it.
+            from wizard.verify.revocation import STEPS
+
+            yield Static(Text("Or time it: a revocation drill with a test account", style="bold"), markup=False)
+            yield Static(Text("  ".join(f"{n}. {s}" for n, s in enumerate(STEPS, 1))), classes="vhelp", markup=False)
+            with Horizontal():
+                for button_id, label in _BUTTONS[self.kind]:
+                    yield Button(label, id=button_id, compact=True)
+            yield Static(self._result_text(), id="result", markup=False)
+            return
         yield Static(Text(q.text, style="bold"), markup=False)
         if q.help:
             yield Static(Text(q.help), classes="vhelp", markup=False)
         if q.example and not self.plain_words:
             yield Static(Text(f"Example: {q.example}"), classes="vhelp", markup=False)
-        if self.kind == "revocation-drill":
-            from wizard.verify.revocation import STEPS
-
-            yield Static(Text("Drill: " + "  ".join(f"{n}. {s}" for n, s in enumerate(STEPS, 1))), classes="vhelp", markup=False)
         if _HINTS[self.kind]:
             yield Static(Text(_HINTS[self.kind]), classes="vhelp", markup=False)
         current = "" if self.answer is None or self.answer.value is None else str(self.answer.value)
@@ -71,8 +77,7 @@ class VerificationBox(Vertical):
         if self.kind in ("audit-log-line", "alert-challenge"):
             yield TextArea(current, id="paste")
         else:
-            placeholder = "https://status.example.com" if self.kind == "status-page" else "e.g. 15m, 4h, 2d   (or time it)"
-            yield Input(value=current, placeholder=placeholder, id="value")
+            yield Input(value=current, placeholder="https://status.example.com", id="value")
         with Horizontal():
             for button_id, label in _BUTTONS[self.kind]:
                 yield Button(label, id=button_id, compact=True)
@@ -104,6 +109,8 @@ class VerificationBox(Vertical):
     def value(self) -> str:
         if self.kind in ("audit-log-line", "alert-challenge"):
             return self.query_one("#paste", TextArea).text
+        if self.kind == "revocation-drill":
+            return ""
         return self.query_one("#value", Input).value.strip()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -112,7 +119,7 @@ class VerificationBox(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Requested(self, "answer" if self.kind == "revocation-drill" else "check", self.value()))
+        self.post_message(self.Requested(self, "check", self.value()))
 
     # -- results from the screen -----------------------------------------------------------
     def show_result(self, finding=None, message: str = "") -> None:
@@ -130,6 +137,3 @@ class VerificationBox(Vertical):
     def show_message(self, message: str) -> None:
         self.query_one("#result", Static).update(self._result_text(message))
 
-    def set_value(self, value: str) -> None:
-        if self.kind not in ("audit-log-line", "alert-challenge"):
-            self.query_one("#value", Input).value = value
