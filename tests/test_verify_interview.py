@@ -83,3 +83,24 @@ def test_a_finding_without_handover_data_adds_nothing(tmp_path, checklist):
                                            item="deployment", data={"handover": "not a mapping"}))
     data = build_report_data(checklist, audit.session, audit.verdict())
     assert not any(h.provided for h in data.handover)
+
+
+@pytest.mark.parametrize("build", ["flawed", "fixed"])
+def test_demo_handover_comes_from_answers_and_the_repository(tmp_path, checklist, build):
+    from pathlib import Path
+
+    from wizard.answers import load_answers_file
+    from wizard.demo.repo import make_demo_repo
+
+    repo = make_demo_repo(tmp_path / "repo", fixed=build == "fixed")
+    audit = Audit.start(Config(target=Target(repo=str(repo.path))), tmp_path / "s.json")
+    audit.run_probes(only=["repo"])
+    answers = Path(__file__).resolve().parents[1] / "wizard" / "demo" / f"answers-{build}.yaml"
+    audit.apply_answers(load_answers_file(answers, checklist))
+    fields = {h.key: h for h in build_report_data(checklist, audit.session, audit.verdict()).handover}
+    if build == "fixed":
+        assert all(h.provided for h in fields.values())
+        assert not any(e.question.startswith("Found by") for h in fields.values() for e in h.entries)  # answers win
+    else:
+        assert fields["env_vars"].provided and fields["env_vars"].entries[-1].question.startswith("Found by Launch Ready")
+        assert {k for k, h in fields.items() if not h.provided} == {"rollback_steps", "monitor_links", "alert_owner", "next_actions"}

@@ -35,6 +35,7 @@ class RepoFiles:
     tags: list[str] = field(default_factory=list)
     truncated: bool = False  # more files than rules.max_files: the rest were not looked at
     _text: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _tests: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, root: Path, rules: Rules) -> "RepoFiles":
@@ -64,7 +65,10 @@ class RepoFiles:
         return repo
 
     def is_test(self, path: str) -> bool:
-        return any_glob(path, self.rules.test_paths)
+        hit = self._tests.get(path)
+        if hit is None:
+            hit = self._tests[path] = any_glob(path, self.rules.test_paths)
+        return hit
 
     def matching(self, patterns: tuple[str, ...] | list[str], *, include_tests: bool = False) -> list[str]:
         return [p for p in self.paths if any_glob(p, patterns) and (include_tests or not self.is_test(p))]
