@@ -125,6 +125,30 @@ def test_a_plain_folder_is_walked_and_a_missing_one_is_a_clear_error(tmp_path):
         analyse(tmp_path / "nope")
 
 
+def test_kubernetes_and_compose_declare_names_and_helm_templates_are_skipped(tmp_path):
+    files = dict(LAYOUTS["express"]().files)
+    files["k8s/deployment.yaml"] = (
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+        "        - name: web\n          image: ops:1\n          env:\n            - name: FEATURE_FLAGS_URL\n"
+        "              value: https://flags.internal\n            - name: SESSION_SECRET\n"
+        "              valueFrom: {secretKeyRef: {name: ops, key: session}}\n")
+    files["chart/templates/deploy.yaml"] = "containers:\n{{- range .Values.env }}\n  - name: {{ .name }}\n{{- end }}\n"
+    intel = analyse(git_repo(tmp_path / "k", files))
+    names = {v.name: v for v in intel.env_vars}
+    assert "FEATURE_FLAGS_URL" in names and names["FEATURE_FLAGS_URL"].documented
+    assert names["SESSION_SECRET"].documented  # read in code, declared in the manifest
+    assert names["NODE_ENV"].documented and not names["STRIPE_API_KEY"].documented
+    assert "kubernetes" in {h.id for h in intel.stack.hosting}
+
+
+def test_a_git_folder_git_cannot_read_is_refused_not_walked(tmp_path):
+    folder = tmp_path / "broken"
+    (folder / ".git").mkdir(parents=True)
+    (folder / ".env").write_text("SECRET_KEY=local-only-value-123456\n")
+    with pytest.raises(RepoUnreadable, match="git cannot read"):
+        analyse(folder)
+
+
 def test_analysis_is_cached_per_repository_state(tmp_path):
     repo = LAYOUTS["express"]().make(tmp_path / "e")
     first = cached_analysis(repo)

@@ -81,7 +81,7 @@ def test_shared_secrets_are_found_and_named_without_their_values(tmp_path, share
 def test_no_shared_secret_is_a_pass_that_names_what_was_compared(tmp_path):
     files = dict(LAYOUTS["flask"]().files)
     files.update({
-        "config/staging.env": f"APP_ENV=staging\nSESSION_SECRET=${{SESSION_SECRET}}\n",
+        "config/staging.env": "APP_ENV=staging\nSESSION_SECRET=${SESSION_SECRET}\n",
         "config/production.env": "APP_ENV=production\nLOG_LEVEL=info\n",
         "deploy/values-staging.yaml": f"api:\n  token: {_secret()}\n",
         "deploy/values-production.yaml": f"api:\n  token: {_secret()}\n",

@@ -12,7 +12,6 @@ absence there is not evidence.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +22,6 @@ from wizard.repointel import RepoIntel, RepoUnreadable, cached_analysis
 from wizard.repointel.model import Signal
 
 MAX_EVIDENCE = 8
-_URL = re.compile(r"https?://[^\s\"'<>)\]},]+")
 _ROUTE_NAMES = {
     "slack_configs": "Slack", "pagerduty_configs": "PagerDuty", "opsgenie_configs": "Opsgenie",
     "email_configs": "email", "webhook_configs": "a webhook", "msteams_configs": "Microsoft Teams",
@@ -122,17 +120,7 @@ class RepoMonitoringProbe(_RepoProbe):
         monitors = intel.of("uptime-monitor")
         if not monitors:
             return None
-        targets: list[str] = []
-        for path in dict.fromkeys(s.hit.path for s in monitors):
-            try:
-                text = (Path(intel.root) / path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for url in _URL.findall(text):
-                parts = urlsplit(url)
-                clean = f"{parts.scheme}://{parts.hostname or ''}{(':' + str(parts.port)) if parts.port else ''}{parts.path}"
-                if clean not in targets:
-                    targets.append(clean)
+        targets = intel.uptime_targets
         host = ctx.config.target.host if ctx.config.target.url else None
         aimed = [t for t in targets if host and urlsplit(t).hostname == host]
         detail = ("It checks the audited address." if aimed else

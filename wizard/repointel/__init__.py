@@ -17,7 +17,7 @@ from wizard.repointel.envvars import env_inventory
 from wizard.repointel.files import RepoFiles, RepoUnreadable
 from wizard.repointel.model import RepoIntel, Stack
 from wizard.repointel.rules import DEFAULT_RULES, load_rules
-from wizard.repointel.signals import find_admin_actions, find_signals
+from wizard.repointel.signals import find_admin_actions, find_signals, uptime_targets
 from wizard.repointel.stack import dependencies, detect_stack
 
 __all__ = ["RepoIntel", "RepoUnreadable", "Stack", "analyse", "cached_analysis", "stack_of"]
@@ -33,6 +33,7 @@ def analyse(root: Path, rules_path: Path = DEFAULT_RULES) -> RepoIntel:
     deps = dependencies(repo)
     stack = detect_stack(repo, deps)
     env_files, env_configs, compared, shared = analyse_environments(repo)
+    signals = find_signals(repo)
     intel = RepoIntel(
         root=str(repo.root),
         head=repo.head,
@@ -45,10 +46,11 @@ def analyse(root: Path, rules_path: Path = DEFAULT_RULES) -> RepoIntel:
         environment_configs=env_configs,
         secrets_compared=compared,
         shared_secrets=shared,
-        signals=find_signals(repo),
+        signals=signals,
         error_tracking_installed=sorted(d for d in deps if d in rules.error_tracking_dependencies),
         admin_actions=find_admin_actions(repo),
         release_tags=repo.tags,
+        uptime_targets=uptime_targets(repo, signals),
     )
     return intel
 

@@ -21,7 +21,9 @@ class RepoUnreadable(Exception):
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    return subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
+    # Only read-only commands run here; core.fsmonitor is switched off so a hostile repository's own
+    # config cannot make git start a program.
+    return subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", "-c", "core.fsmonitor=false", *args],
                           capture_output=True, env=env, timeout=60)
 
 
@@ -44,6 +46,10 @@ class RepoFiles:
             raise RepoUnreadable(f"{root} does not exist or is not a folder")
         listing = _git(root, "ls-files", "-z", "--cached")
         is_git = listing.returncode == 0
+        if not is_git and (root / ".git").exists():
+            # Walking instead would read untracked local files (a developer's real .env): refuse.
+            reason = listing.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise RepoUnreadable(f"git cannot read {root}: {reason[-1] if reason else 'unknown error'}")
         if is_git:
             paths = [p for p in listing.stdout.decode("utf-8", "replace").split("\0") if p]
             paths = [p for p in paths if not any(part in rules.skip_dirs for part in p.split("/")[:-1])]

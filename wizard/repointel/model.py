@@ -112,6 +112,7 @@ class RepoIntel:
     error_tracking_installed: list[str] = field(default_factory=list)  # SDK dependencies present
     admin_actions: list[AdminAction] = field(default_factory=list)
     release_tags: list[str] = field(default_factory=list)
+    uptime_targets: list[str] = field(default_factory=list)  # URLs in uptime-monitor files, credentials removed
 
     def of(self, kind: str) -> list[Signal]:
         return [s for s in self.signals if s.kind == kind]

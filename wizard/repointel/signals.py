@@ -139,6 +139,24 @@ def _ruby_actions(repo: RepoFiles, path: str, text: str) -> list[AdminAction]:
     return out
 
 
+_URL = re.compile(r"https?://[^\s\"'<>)\]},]+")
+
+
+def uptime_targets(repo: RepoFiles, signals: list[Signal]) -> list[str]:
+    """The addresses uptime monitors defined as code check (user:password@ stripped)."""
+    from urllib.parse import urlsplit
+
+    targets: list[str] = []
+    for path in dict.fromkeys(s.hit.path for s in signals if s.kind == "uptime-monitor"):
+        for url in _URL.findall(repo.text(path) or ""):
+            parts = urlsplit(url)
+            port = f":{parts.port}" if parts.port else ""
+            clean = f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+            if clean not in targets:
+                targets.append(clean)
+    return targets[:20]
+
+
 def find_admin_actions(repo: RepoFiles) -> list[AdminAction]:
     """Request handlers an admin marker guards that change or export data, and whether each writes an audit record."""
     out: list[AdminAction] = []

@@ -143,7 +143,7 @@ def start_revocation_drill(session: "AuditSession") -> None:
 
 def finish_revocation_drill(session: "AuditSession") -> tuple[str, str] | None:
     """(duration answer, note) for the timed drill in progress; None when no drill was started."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from wizard.verify import revocation
 
