@@ -309,10 +309,9 @@ class RepoEnvironmentsProbe(_RepoProbe):
             envs = " and ".join(shared.environments)
             keys = sorted({h.detail for h in shared.places})
             places = [f"{h.where()} {h.detail} = {shared.redacted}" for h in shared.places[:MAX_EVIDENCE]]
-            out.append(Finding.make(
-                probe=self.id, rule="secrets.shared-across-environments", key=shared.fingerprint,
-                status=Status.FAIL, severity=Severity.HIGH,
-                title=f"The same secret is used in {envs}",
+            out.append(self.finding(
+                "secrets.shared-across-environments", Status.FAIL, f"The same secret is used in {envs}",
+                key=shared.fingerprint, severity=Severity.HIGH,
                 detail=f"{_names(keys)} {'holds' if len(keys) == 1 else 'hold'} one value {shared.redacted} in the "
                        f"configuration for {envs}: a leak or a careless test in one environment opens the other.",
                 location=Location(path=shared.places[0].path, line=shared.places[0].line or None),
@@ -335,11 +334,9 @@ class RepoEnvironmentsProbe(_RepoProbe):
 
         with_secrets = [f for f in intel.env_files if f.secret_keys]
         for env_file in with_secrets:
-            out.append(Finding.make(
-                probe=self.id, rule="secrets.env-file-committed", key=env_file.path,
-                status=Status.FAIL,
-                severity=Severity.CRITICAL if env_file.environment == "production" else Severity.HIGH,
-                title=f"{env_file.path} is committed with secret values",
+            out.append(self.finding(
+                "secrets.env-file-committed", Status.FAIL, f"{env_file.path} is committed with secret values",
+                key=env_file.path, severity=Severity.CRITICAL if env_file.environment == "production" else Severity.HIGH,
                 detail=f"{_names(env_file.secret_keys)}: anyone who can read the repository (and every clone of it) "
                        "has these values.",
                 location=Location(path=env_file.path),

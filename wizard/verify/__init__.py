@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wizard.model import Answer, Finding, Severity, Status
+from wizard.model import Answer, Finding, Severity, Status, fingerprint
 
 if TYPE_CHECKING:
     from wizard.checklist.schema import Checklist
@@ -40,8 +40,9 @@ def question_for(checklist: "Checklist", kind: str) -> str | None:
 
 
 def finding_id(checklist: "Checklist", kind: str) -> str | None:
+    """The stable id of a verification's finding: one per question, replaced on every new try."""
     qid = question_for(checklist, kind)
-    return Finding.make(probe=PROBE, rule=RULES[kind], key=qid, status=Status.NA, title="").id if qid and kind in RULES else None
+    return f"{RULES[kind]}:{fingerprint(PROBE, RULES[kind], qid)}" if qid and kind in RULES else None
 
 
 def latest(checklist: "Checklist", session: "AuditSession", kind: str) -> Finding | None:
