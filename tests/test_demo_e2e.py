@@ -77,11 +77,36 @@ def test_fixed_demo_is_ready_and_reports_no_planted_flaw(fixed):
 
 def test_no_planted_secret_or_credential_reaches_any_output(flawed, tmp_path):
     out, result = flawed
-    planted = make_demo_repo(tmp_path / "same-seed", fixed=False).planted
+    demo_repo = make_demo_repo(tmp_path / "same-seed", fixed=False)
+    planted = demo_repo.planted
     needles = [m for p in planted for m in p.leak_markers] + [p.value for p in planted] + list(DEMO_PASSWORDS.values())
+    needles.append(demo_repo.env_secret)  # F18: the secret shared by staging and production config
     outputs = {p.name: p.read_text(errors="replace") for p in out.iterdir() if p.suffix != ".pdf"}
     outputs["pdf text"] = pdf_text(out / "demo-flawed.pdf")
     outputs["stdout+stderr"] = result.stdout + result.stderr
     assert {"demo-flawed.session.json", "demo-flawed.json", "demo-flawed.html", "demo-flawed.md", "demo-flawed.log"} <= set(outputs)
     leaks = [(name, needle[:6]) for name, text in outputs.items() for needle in needles if needle in text]
     assert not leaks
+
+
+def test_flawed_demo_handover_is_filled_from_answers_and_repository_with_gaps_marked(flawed):
+    out, _ = flawed
+    report = json.loads((out / "demo-flawed.json").read_text())
+    handover = report["handover"]
+    env = handover["env_vars"]
+    assert env[0]["value"] is None  # nobody answered the question ...
+    assert env[1]["question"] == "Found by Launch Ready (deploy.env-inventory)"  # ... the repository did
+    assert "SENTRY_DSN" in env[1]["value"] and "SESSION_SECRET" in env[1]["value"]
+    assert handover["alert_channel"][0]["value"] == "Emails to the shared dev@ inbox"  # an answer
+    for key in ("rollback_steps", "monitor_links", "alert_owner", "next_actions"):  # nothing anywhere: marked
+        assert [e["value"] for e in handover[key]] == [None], key
+    text = normalise(pdf_text(out / "demo-flawed.pdf"))
+    assert "Found by Launch Ready (deploy.env-inventory)" in text and "not provided" in text
+
+
+def test_fixed_demo_guided_verifications_pass(fixed):
+    out, _ = fixed
+    found = {f.rule: f for f in findings(out, "fixed") if f.probe == "verify"}
+    assert {r: f.status.value for r, f in found.items()} == {
+        "auditlog.pasted-line": "pass", "monitoring.alert-challenge": "pass", "monitoring.status-page": "pass"}
+    assert "supplied by the demo runner" in found["monitoring.alert-challenge"].detail

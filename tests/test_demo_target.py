@@ -382,7 +382,7 @@ def test_repo_layout_and_history(repos):
         assert (repo.path / ".git").is_dir()
         assert _git(repo.path, "branch", "--show-current").strip() == "main"
         log = _git(repo.path, "log", "--format=%H %an <%ae> %aI").splitlines()
-        assert 8 <= len(log) <= 12 and len(log) == len(repo.commits)
+        assert 8 <= len(log) <= 14 and len(log) == len(repo.commits)
         assert log[0].split()[0] == repo.commits[-1]
         tracked = set(_git(repo.path, "ls-files").split())
         for f in ("app/main.py", "app/settings.py", "app/auth.py", "requirements.txt", "README.md",

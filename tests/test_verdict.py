@@ -85,3 +85,10 @@ def test_not_applicable_items_leave_the_score_alone():
     base = compute_verdict(tiny_checklist(), ALL_GOOD, GOOD_ANSWERS)
     na = compute_verdict(tiny_checklist(), ALL_GOOD, GOOD_ANSWERS, overrides={"revocation": "n/a"})
     assert na.item("revocation").status is Status.NA and na.score == base.score == 100
+
+
+def test_items_that_need_a_person_do_not_pass_on_code_signals_alone():
+    ck = tiny_checklist()
+    ck.items[2].needs_person = True  # headers, for the test
+    v = compute_verdict(ck, ALL_GOOD, GOOD_ANSWERS)
+    assert v.item("headers").status is Status.UNKNOWN

@@ -77,11 +77,61 @@ class Audit:
             raise UserError(str(err), where=question_id) from None
         answer = Answer(question=question_id, value=value, note=note, evidence=evidence)
         self.session.set_answer(answer)
+        self._verify(answer)
         return answer
 
     def apply_answers(self, answers: list[Answer]) -> None:
         for a in answers:
             self.session.set_answer(a)
+            self._verify(a)
+
+    # -- guided verifications (wizard/verify): each leaves a finding beside the probes' ----------
+    def _verify(self, answer: Answer) -> None:
+        from wizard.verify import on_answer
+
+        try:
+            on_answer(self.checklist, self.session, answer)
+        except KeyError:
+            pass  # an answer to a question this checklist does not have: kept, never verified
+
+    def verification(self, kind: str):
+        """The latest finding of a guided verification (audit-log-line, alert-challenge, status-page)."""
+        from wizard.verify import latest
+
+        return latest(self.checklist, self.session, kind)
+
+    def start_alert_challenge(self, code: str | None = None, supplied_by: str = "wizard") -> str:
+        from wizard.verify import start_alert_challenge
+
+        return start_alert_challenge(self.session, code, supplied_by)
+
+    def verify_status_page(self, url: str | None = None):
+        """Fetch the status page (the answered URL by default) within scope; None when there is nothing to fetch."""
+        from wizard.verify import question_for, verify_status_page
+
+        qid = question_for(self.checklist, "status-page")
+        if url is None and qid:
+            ans = self.session.data.answers.get(qid)
+            url = str(ans.value) if ans and ans.value else None
+        if not url:
+            return None
+        return verify_status_page(self.checklist, self.session, self.config, url, self.engine().policy())
+
+    def start_revocation_drill(self) -> None:
+        from wizard.verify import start_revocation_drill
+
+        start_revocation_drill(self.session)
+
+    def finish_revocation_drill(self) -> Answer | None:
+        """Stop the drill's clock and record the measured time as the revocation answer."""
+        from wizard.verify import finish_revocation_drill, question_for
+
+        qid = question_for(self.checklist, "revocation-drill")
+        measured = finish_revocation_drill(self.session)
+        if qid is None or measured is None:
+            return None
+        duration, note = measured
+        return self.answer(qid, duration, note=note)
 
     # -- results -------------------------------------------------------------------------------
     def verdict(self):

@@ -160,6 +160,8 @@ class PlainWizard:
             self.say(item.why)
             for q in pending:
                 qid = f"{item.id}.{q.id}"
+                if q.verify and self._guided(qid, q):
+                    continue
                 message = q.text + (f"\n  {q.help}" if q.help and not self.call_mode else "")
                 if q.kind.value in ("yes_no", "choice"):
                     options = ["yes", "no"] if q.kind.value == "yes_no" else list(q.choices)
@@ -183,6 +185,77 @@ class PlainWizard:
                         continue
                     raw = None if raw == "?" else raw
                 self.audit.answer(qid, raw)
+
+    # -- guided verifications (wizard/verify): the same checks the item screen offers ---------
+    def _guided(self, qid: str, q) -> bool:
+        """Run the verification a question carries; False hands the question back to the plain prompt."""
+        kind = q.verify
+        if kind == "alert-challenge":
+            if not self.ask(self.q.confirm("Run the alert challenge now (a one-time code to put in a test alert)?", default=True)):
+                return False
+            self.say(f"  Your one-time code: {self.audit.start_alert_challenge()}")
+            self.say("  Put it in the text of a test alert, send it, then paste what arrived (channel, time, text).")
+            pasted = self.ask(self.q.text("Paste the alert as it arrived, on one line (enter to skip and come back later):")).strip()
+        elif kind == "audit-log-line":
+            self.say(f"\n{q.text}" + (f"\n  {q.help}" if q.help and not self.call_mode else ""))
+            pasted = self.ask(self.q.text("Paste the log line (enter to skip, ? for don't know):")).strip()
+        elif kind == "status-page":
+            from wizard.config import check_url
+
+            def valid(v: str):
+                try:
+                    return not v.strip() or v.strip() == "?" or bool(check_url(v.strip()))
+                except ValueError as err:
+                    return str(err)
+
+            pasted = self.ask(self.q.text(q.text + "\n  (enter to skip; only a host in the audit's scope is fetched)", validate=valid)).strip()
+            if pasted and pasted != "?":
+                self.audit.answer(qid, pasted)
+                self._say_verification(self.audit.verify_status_page(pasted))
+                return True
+        elif kind == "revocation-drill":
+            return self._revocation_drill()
+        else:
+            return False
+        if pasted:
+            self.audit.answer(qid, None if pasted == "?" else pasted)
+            finding = self.audit.verification(kind)
+            if finding is not None:
+                self._say_verification(finding)
+            elif kind == "alert-challenge":
+                self.say("  Saved, but the challenge was not verified.")
+        return True
+
+    def _revocation_drill(self) -> bool:
+        from wizard.verify.revocation import STEPS
+
+        if not self.ask(self.q.confirm("Time a revocation drill now, with a test account?", default=False)):
+            return False
+        for n, step in enumerate(STEPS, 1):
+            self.say(f"  {n}. {step}")
+        self.ask(self.q.confirm("Ready? Start the clock now", default=True))
+        self.audit.start_revocation_drill()
+        refused, still, gave_up = "Yes: the open session is refused now", "Not yet: ask me again", "Give up: it still works"
+        while True:
+            choice = self.ask(self.q.select("Is the open session refused yet?", choices=[refused, still, gave_up]))
+            if choice == refused:
+                answer = self.audit.finish_revocation_drill()
+                self.say(f"  Measured {answer.value}: saved as the answer ({answer.note})")
+                return True
+            if choice == gave_up:
+                measured = self.audit.finish_revocation_drill()
+                if measured is not None:
+                    self.audit.answer(measured.question, None,
+                                      note=f"Drill stopped after {measured.value} with the session still working.")
+                self.say("  Saved as 'don't know': the old session outlived the drill.")
+                return True
+
+    def _say_verification(self, finding) -> None:
+        if finding is None:
+            return
+        self.say(f"  [{finding.status.label}] {finding.title}")
+        for line in finding.evidence[:8]:
+            self.say(f"      {line}")
 
     def review(self) -> None:
         v = self.audit.verdict()

@@ -48,6 +48,21 @@ class Run(BaseModel):
     outcome: str = "running"
 
 
+class PendingVerification(BaseModel):
+    """A guided verification in progress (an alert challenge, a timed revocation drill), kept across resumes.
+
+    An alert challenge keeps only a salted hash of its one-time code, never the code itself.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    created: str
+    salt: str = ""
+    digest: str = ""
+    supplied_by: str = "wizard"  # who chose the code: the wizard (random), or the scripted demo runner
+
+
 class SessionData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -63,6 +78,7 @@ class SessionData(BaseModel):
     overrides: dict[str, ItemOverride] = Field(default_factory=dict)
     runs: list[Run] = Field(default_factory=list)
     baseline: dict[str, Finding] | None = None  # the findings of the session a retest started from
+    pending: dict[str, PendingVerification] = Field(default_factory=dict)  # kind -> verification in progress
 
 
 def atomic_write(path: Path, text: str, durable: bool = True) -> None:
@@ -203,6 +219,20 @@ class AuditSession:
         with self._lock:
             self.data.findings[finding.id] = finding
             self.save(durable=False)
+
+    def remove_finding(self, finding_id: str | None) -> None:
+        with self._lock:
+            if finding_id and self.data.findings.pop(finding_id, None) is not None:
+                self.save()
+
+    def set_pending(self, pending: PendingVerification | None, kind: str | None = None) -> None:
+        """Start (or, with None, end) the guided verification of a kind."""
+        with self._lock:
+            if pending is None:
+                self.data.pending.pop(kind or "", None)
+            else:
+                self.data.pending[pending.kind] = pending
+            self.save()
 
     def finish_run(self, run: Run, requests: dict[str, int], outcome: str) -> None:
         with self._lock:

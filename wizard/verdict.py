@@ -103,6 +103,9 @@ def item_result(
     decisive = [s for s in evidence if s not in (Status.NA, Status.SKIPPED)]
     if decisive:
         result.status = worst(decisive)  # type: ignore[assignment]
+        answered = any(st is not None for _, _, st in result.answers)
+        if item.needs_person and not answered and result.status in (Status.PASS, Status.WARN):
+            result.status = Status.UNKNOWN  # signals in the code are not a person confirming it works
     elif evidence and all(s is Status.NA for s in evidence):
         result.status = Status.NA
     else:
@@ -142,6 +145,7 @@ def compute_verdict(
         for q, _, st in r.answers
         if q.red_flag and st in (Status.FAIL, Status.WARN)
     ]
+    red_flags += _red_flags_from_findings(checklist, items, {rf.question for rf in red_flags})
     senior = len(red_flags) >= checklist.settings.red_flag_threshold
 
     failing_bar = [b for b in bar if b.status is Status.FAIL]
@@ -176,6 +180,27 @@ def compute_verdict(
         senior_engineer=senior,
         to_verify=to_verify,
     )
+
+
+def _red_flags_from_findings(checklist: Checklist, items: list[ItemResult], raised: set[str]) -> list[RedFlag]:
+    """Evidence can raise a red-flag question's flag by itself (a finding's data names the question).
+
+    Counted once per question, whether the answer, the evidence or both raise it.
+    """
+    out = []
+    for r in items:
+        for f in r.findings:
+            qid = f.data.get("red_flag")
+            if not qid or qid in raised or f.status not in (Status.FAIL, Status.WARN):
+                continue
+            try:
+                _, q = checklist.question(qid)
+            except KeyError:
+                continue
+            if q.red_flag:
+                out.append(RedFlag(qid, q.red_flag_title or q.text, f"{q.help} Shown by the evidence: {f.title}."))
+                raised.add(qid)
+    return out
 
 
 def readiness_score(items: list[ItemResult]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -61,6 +61,8 @@ class Question(Strict):
     red_flag: bool = Field(False, description="A failing answer raises a red flag (two or more: bring in a senior engineer).")
     red_flag_title: str = ""
     handover: str | None = Field(None, description="Handover checklist field this answer fills.")
+    verify: Literal["audit-log-line", "alert-challenge", "status-page", "revocation-drill"] | None = Field(
+        None, description="A guided verification that checks this answer and records evidence (wizard/verify).")
 
     @field_validator("pass_if", mode="before")
     @classmethod
@@ -83,6 +85,10 @@ class Question(Strict):
             raise ValueError("on_fail must be 'fail' or 'warn'")
         if self.red_flag and self.informational:
             raise ValueError("a red-flag question cannot be informational")
+        needs = {"audit-log-line": QuestionKind.EVIDENCE, "alert-challenge": QuestionKind.EVIDENCE,
+                 "status-page": QuestionKind.URL, "revocation-drill": QuestionKind.DURATION}
+        if self.verify and self.kind is not needs[self.verify]:
+            raise ValueError(f"verify: {self.verify} needs a question of kind {needs[self.verify].value}")
         return self
 
 
@@ -112,6 +118,8 @@ class Item(Strict):
     breaks: str = Field(description="What breaks if it fails.")
     manual_check: list[str] = Field(default_factory=list, description="How to check it by hand.")
     checks: list[str] = Field(default_factory=list, description="Probe rule ids (globs) whose findings inform this item.")
+    needs_person: bool = Field(False, description="Evidence from code alone cannot pass it: a person must answer too "
+                                                  "(e.g. only a person can say alerts reach a human).")
     questions: list[Question] = Field(default_factory=list)
     fix: FixPath
     references: list[str] = Field(default_factory=list)

@@ -570,6 +570,12 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def status_page(request: Request) -> Response:
+    """A public status page, as an uptime tool publishes one (the guided status-page check reads it)."""
+    return HTMLResponse("<!doctype html><title>Acme Ops Console status</title>"
+                        "<h1>Acme Ops Console</h1><p>All systems operational</p>")
+
+
 # --------------------------------------------------------------------------- middleware
 
 
@@ -674,6 +680,7 @@ def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) ->
         Route("/admin/audit-log", admin_audit_log, methods=["GET"]),
         Route("/admin/export", admin_export, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
+        Route("/status", status_page, methods=["GET"]),
     ]
     if not fixed:
         routes.append(Route("/debug/vars", debug_vars, methods=["GET"]))

@@ -42,6 +42,17 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("D3", "email.dmarc", "No DMARC record for acme-ops.test"),
     Flaw("D4", "email.dkim", "only 1024-bit RSA"),
     Flaw("D5", "dns.caa", "No CAA record for acme-ops.test"),
+    # repository evidence (wizard/demo/repo_ops.py)
+    Flaw("F18", "secrets.shared-across-environments", "The same secret is used in"),
+    Flaw("F19", "secrets.env-file-committed", "is committed with secret values"),
+    Flaw("F20", "monitoring.alert-routing", "route nowhere"),
+    Flaw("F21", "monitoring.failed-login-logging", "Failed logins are not logged"),
+    Flaw("F22", "auditlog.admin-actions-covered", "write no audit record"),
+    Flaw("F23", "deploy.rollback", "no way to roll back"),
+    Flaw("F24", "deploy.env-inventory", "documented nowhere"),
+    # guided verifications on the scripted interview (answers-flawed.yaml)
+    Flaw("V1", "auditlog.pasted-line", "lacks:"),
+    Flaw("V2", "monitoring.alert-challenge", "did not carry the one-time code"),
 )
 
 

@@ -25,6 +25,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wizard.demo import repo_ops
+
 __all__ = ["DEFAULT_SEED", "DemoRepo", "PlantedSecret", "make_demo_repo"]
 
 DEFAULT_SEED = 20240304
@@ -74,6 +76,7 @@ class DemoRepo:
     planted: list[PlantedSecret] = field(default_factory=list)
     fixed: bool = False
     commits: list[str] = field(default_factory=list)  # oldest first
+    env_secret: str = ""  # flawed only: the session secret shared by config/staging.env and production.env
 
     def planted_of(self, kind: str) -> list[PlantedSecret]:
         return [p for p in self.planted if p.kind == kind]
@@ -139,6 +142,8 @@ class _Values:
         self.aws_doc_key_id = "AKIA" + "IOSFODNN7" + "EXAMPLE"
         self.aws_doc_secret = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCY" + "EXAMPLEKEY"
         self.release_sha256 = hashlib.sha256(b"acme-ops-console-1.4.2.tar.gz").hexdigest()
+        # drawn last, so every value above stays what it was before the ops commit existed
+        self.session_secret = _pick(rng, _ALNUM, 48)
 
     def pin_hash(self, requirement: str) -> str:
         return hashlib.sha256(requirement.encode()).hexdigest()
@@ -698,9 +703,9 @@ def _fill(text: str, **values: str) -> str:
     return text
 
 
-def _requirements_pinned(v: _Values) -> str:
+def _requirements_pinned(v: _Values, extra: tuple[str, ...] = ()) -> str:
     lines = []
-    for req in REQUIREMENTS_PINS:
+    for req in [*REQUIREMENTS_PINS, *extra]:
         lines.append(f"{req} \\")
         lines.append(f"    --hash=sha256:{v.pin_hash(req)}")
     return "\n".join(lines) + "\n"
@@ -866,6 +871,14 @@ def _history(v: _Values, fixed: bool) -> list[tuple[str, str, dict[str, str | No
             {"requirements.txt": _requirements_pinned(v), "tests/test_auth.py": TEST_AUTH_V1 + TEST_AUTH_ADMIN},
         )
     )
+    h.append(
+        (
+            "2024-04-09T15:20:00+02:00",
+            repo_ops.MESSAGE,
+            repo_ops.ops_files(fixed, main(api=True, slack=True), env_example,
+                               _requirements_pinned(v, ("sentry-sdk==2.0.1",)), v.session_secret),
+        )
+    )
     return h
 
 
@@ -932,11 +945,14 @@ def make_demo_repo(path: Path, fixed: bool, *, seed: int = DEFAULT_SEED) -> Demo
         _git(path, ["commit", "-q", "--no-verify", "-m", message], env)
         sha = _git(path, ["rev-parse", "HEAD"], env).strip()
         commits.append(sha)
+    for index, tag in repo_ops.TAGS.items():
+        _git(path, ["tag", tag, commits[index]], base_env)
 
     planted: list[PlantedSecret] = []
     if not fixed:
         planted = _planted(path, values, commits)
-    return DemoRepo(path=path, planted=planted, fixed=fixed, commits=commits)
+    return DemoRepo(path=path, planted=planted, fixed=fixed, commits=commits,
+                    env_secret="" if fixed else values.session_secret)
 
 
 def _planted(path: Path, v: _Values, commits: list[str]) -> list[PlantedSecret]:

@@ -14,6 +14,10 @@ REGISTRY: dict[str, str] = {
     "tls": "wizard.probes.tls:TlsProbe",
     "dns": "wizard.probes.dns:DnsProbe",
     "email": "wizard.probes.email:EmailProbe",
+    "repo-environments": "wizard.probes.repo_evidence:RepoEnvironmentsProbe",
+    "repo-monitoring": "wizard.probes.repo_evidence:RepoMonitoringProbe",
+    "repo-auditlog": "wizard.probes.repo_evidence:RepoAuditLogProbe",
+    "repo-deploy": "wizard.probes.repo_evidence:RepoDeployProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
 }
 

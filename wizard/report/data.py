@@ -659,8 +659,25 @@ def _handover(checklist: Checklist, session: AuditSession) -> list[HandoverField
             provided = bool(ans and ans.value is not None and str(ans.value).strip())
             value = NOT_PROVIDED if ans is None else _value(ans.value)
             entries.append(HandoverEntry(q.text, value, ans.note if ans else "", provided))
+        if not any(e.provided for e in entries):
+            entries += _handover_from_evidence(key, session)
         fields_.append(HandoverField(key, heading, entries, any(e.provided for e in entries)))
     return fields_
+
+
+def _handover_from_evidence(key: str, session: AuditSession) -> list[HandoverEntry]:
+    """What the evidence says for a handover field nobody answered (a finding's data["handover"][key]).
+
+    Shown as provided, with a note that no person confirmed it: the repository's env var names, where
+    alerts route, the rollback path it shows.
+    """
+    out = []
+    for f in sorted(session.findings, key=lambda f: f.id):
+        value = (f.data.get("handover") or {}).get(key) if isinstance(f.data.get("handover"), dict) else None
+        if value and str(value).strip():
+            out.append(HandoverEntry(f"Found by Launch Ready ({f.rule})", str(value),
+                                     "Not confirmed by a person: check it and write it into the handover document.", True))
+    return out
 
 
 def _answers(checklist: Checklist, session: AuditSession) -> tuple[list[AnswerView], list[Unanswered]]:

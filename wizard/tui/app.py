@@ -34,6 +34,7 @@ class LaunchReadyApp(App):
         self._initial_session = session_path
         self._initial_audit = audit  # an Audit opened by the caller (tests, embedding)
         self._demo_tmp: tempfile.TemporaryDirectory | None = None
+        self._stack_for: tuple | None = None  # (audit, snippet stack) once repo intelligence has looked
 
     def on_mount(self) -> None:
         import os
@@ -107,7 +108,21 @@ class LaunchReadyApp(App):
         return load_probe(probe_id) if probe_id in REGISTRY else None
 
     def detected_stack(self) -> str | None:
-        return None  # repo intelligence (issue 11) fills this in; None shows the first snippet
+        """The fix snippets' stack for the audited repository (repo intelligence, cached per audit); None
+        without a readable repository, which shows each item's first snippet."""
+        audit = self.audit
+        if audit is None or not audit.config.target.repo:
+            return None
+        if self._stack_for is not None and self._stack_for[0] is audit:
+            return self._stack_for[1]
+        from wizard.repointel import RepoUnreadable, stack_of
+
+        try:
+            stack = stack_of(audit.config.resolve(audit.config.target.repo)).snippet_stack
+        except (RepoUnreadable, OSError):
+            stack = None
+        self._stack_for = (audit, stack)
+        return stack
 
     # -- global actions -------------------------------------------------------------------
     def action_help(self) -> None:

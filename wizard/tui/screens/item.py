@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,6 +13,7 @@ from textual.widgets import Footer, Header, Input, Static
 from wizard.errors import UserError
 from wizard.tui.status_style import status_text
 from wizard.tui.widgets.question import QuestionBox
+from wizard.tui.widgets.verification import VerificationBox
 
 _SEVERITIES = [None, "critical", "high", "medium", "low", "info"]
 
@@ -105,6 +107,8 @@ class ItemScreen(Screen):
         if not call:
             stack = self.app.detected_stack()
             snippets = [sn for sn in fix.snippets if sn.stack == stack] or fix.snippets[:1]
+            if stack and not any(sn.stack == stack for sn in fix.snippets):
+                snippets = [sn for sn in fix.snippets if sn.stack == "any"] or snippets
             for snip in snippets:
                 t.append(f"  {snip.stack}:\n")
                 for line in snip.code.rstrip().splitlines():
@@ -118,7 +122,15 @@ class ItemScreen(Screen):
             widgets.append(Static(f"Questions ({len(item.questions)})", classes="section"))
             answers = self.audit.session.data.answers
             for q in item.questions:
-                widgets.append(QuestionBox(f"{item.id}.{q.id}", q, answers.get(f"{item.id}.{q.id}"), plain_words=call))
+                qid = f"{item.id}.{q.id}"
+                if q.verify != "revocation-drill" and q.verify:
+                    widgets.append(VerificationBox(qid, q, answers.get(qid), self.audit.verification(q.verify),
+                                                   self.audit.session.data.pending.get(q.verify), plain_words=call))
+                    continue
+                widgets.append(QuestionBox(qid, q, answers.get(qid), plain_words=call))
+                if q.verify == "revocation-drill":  # the typed answer stays; the drill can time it instead
+                    widgets.append(VerificationBox(qid, q, answers.get(qid), None,
+                                                   self.audit.session.data.pending.get(q.verify), plain_words=call))
         await body.mount_all(widgets)
         body.scroll_home(animate=False)
 
@@ -139,6 +151,55 @@ class ItemScreen(Screen):
         event.box.show_result(answer=answer)
         status = self.audit.verdict().item(self.item_id).status.value
         self.notify(f"Saved. This item is now: {status}", timeout=2)
+
+    def on_verification_box_requested(self, event: VerificationBox.Requested) -> None:
+        box, action, value = event.box, event.action, event.value
+        try:
+            if action == "start" and box.kind == "alert-challenge":
+                box.show_code(self.audit.start_alert_challenge())
+            elif action == "start":
+                self.audit.start_revocation_drill()
+                box.show_message("Clock started. Cut the test account off now; stop the clock when the open session is refused.")
+            elif action == "stop":
+                answer = self.audit.finish_revocation_drill()
+                if answer is None:
+                    box.show_message("Start the drill clock first.")
+                else:
+                    question = self.query_one(f"#q-{box.qid.replace('.', '--')}", QuestionBox)
+                    question.query_one("#value", Input).value = str(answer.value)
+                    question.show_result(answer=answer)
+                    box.show_message(f"Measured {answer.value}: saved as the answer. {answer.note}")
+            elif box.kind == "status-page":
+                if not value:
+                    box.show_message("Type the status page address first.")
+                    return
+                self.audit.answer(box.qid, value)
+                box.show_message("Fetching…")
+                self._fetch_status_page(box, value)
+                return
+            elif not value.strip():
+                box.show_message("Paste the text first.")
+                return
+            else:
+                self.audit.answer(box.qid, value)
+                finding = self.audit.verification(box.kind) if box.kind != "revocation-drill" else None
+                if box.kind == "alert-challenge" and finding is None:
+                    box.show_message("Saved, but no one-time code was shown in this audit: show a code, send a test "
+                                     "alert carrying it, and paste that.")
+                elif finding is not None:
+                    box.show_result(finding)
+                else:
+                    box.show_message("Saved.")
+        except UserError as err:
+            box.show_message(err.message)
+            return
+        status = self.audit.verdict().item(self.item_id).status.value
+        self.notify(f"Saved. This item is now: {status}", timeout=2)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="status-page")
+    def _fetch_status_page(self, box: VerificationBox, url: str) -> None:
+        finding = self.audit.verify_status_page(url)
+        self.app.call_from_thread(box.show_result, finding)
 
     def action_back(self) -> None:
         self.app.pop_screen()
