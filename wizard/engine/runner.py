@@ -110,6 +110,7 @@ class Engine:
         tier = self.consented_tier()
         run = session.start_run([p.id for p in probes], [tier.value])
         endpoints = load_inventory(self.config)
+        run.endpoints = [" ".join([str(e), *sorted(e.tags)]) for e in endpoints]
         async with ScopedClient(self.policy()) as client:
             self.client = client
             ctx = ProbeContext(
