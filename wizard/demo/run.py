@@ -131,6 +131,60 @@ def run_demo(fixed: bool, out: Path) -> int:
     return 0
 
 
+def run_demo_retest(out: Path) -> int:
+    """The consultant's second visit: the flawed build's audit, retested after the team shipped the fixes.
+
+    Takes `out/demo-flawed.session.json` (audits the flawed build first when it is missing), then starts
+    the *fixed* build of the demo app on new loopback ports with its fixed repo, and runs
+    `launch-ready retest` logic with a config pointing at it: the same probes, the same session's
+    answers updated from answers-fixed.yaml (the team's answers after the fixes), findings compared
+    with the flawed audit's. The new session and reports are `out/demo-retest.*`.
+    """
+    from wizard.answers import load_answers_file
+    from wizard.config import load_config
+    from wizard.demo.repo import make_demo_repo
+    from wizard.demo.server import DemoServer
+    from wizard.logs import setup_logging
+    from wizard.progress import LineObserver
+    from wizard.retest import outcome_counts, probes_to_rerun, start_retest
+    from wizard.session import AuditSession
+
+    out.mkdir(parents=True, exist_ok=True)
+    baseline = out / "demo-flawed.session.json"
+    if not baseline.exists():
+        run_demo(False, out)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="launch-ready-retest-") as tmp:
+        workdir = Path(tmp)
+        setup_logging(workdir / "launch-ready.log")
+        before_url = (AuditSession.load(baseline).data.target.get("target") or {}).get("url")
+        print(f"Launch Ready demo retest: {baseline.name} (flawed build, {before_url}) against the fixed build",
+              file=sys.stderr)
+        repo = make_demo_repo(workdir / "repo", fixed=True)
+        server = DemoServer(fixed=True, workdir=workdir).start()
+        try:
+            os.environ.update(server.credentials_env())
+            config = load_config(_write_config(workdir, server, repo.path, fixed=True))
+            session_path = out / "demo-retest.session.json"
+            session_path.unlink(missing_ok=True)
+            audit = start_retest(baseline, session_path, config)
+            audit.session.data.name = "demo-retest"
+            print(f"  fixed build on {server.https_url} (new ports: the retest's target)", file=sys.stderr)
+            audit.run_probes(only=probes_to_rerun(audit.session.data), observer=LineObserver(show=True))
+        finally:
+            server.stop()
+        audit.apply_answers(load_answers_file(Path(__file__).with_name("answers-fixed.yaml"), audit.checklist))
+        print("  interview re-answered from answers-fixed.yaml (the team's answers after the fixes)", file=sys.stderr)
+        written = [audit.export(fmt, out / f"demo-retest.{fmt}") for fmt in ("pdf", "html", "json", "md", "csv")]
+    verdict, before = audit.verdict(), audit.session.data.history[-1]
+    for path in written:
+        print(f"  wrote {path}", file=sys.stderr)
+    print(f"  session: {session_path}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcome_counts(audit.session).items())) or "nothing to compare"
+    print(f"{verdict.headline} (score {before.score} -> {verdict.score}/100, {verdict.band}); {summary}")
+    return 0
+
+
 def serve_demo(fixed: bool) -> int:
     from wizard.demo.server import main
 

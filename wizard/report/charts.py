@@ -199,8 +199,7 @@ def latency_chart(series: list[LatencySeries], bar_ms: float) -> Picture:
     for k in range(0, 5):
         v = xmax * k / 4
         svg.line(x_of(v), bottom, x_of(v), bottom + 3, MUTED, 0.75)
-        svg.text(x_of(v), bottom + 12, f"{v:g}", 7.5, "middle", fill=MUTED)
-    svg.text(plot_r, bottom + 12, "ms", 7.5, "start", fill=MUTED)
+        svg.text(x_of(v), bottom + 12, f"{v:g} ms" if k == 4 else f"{v:g}", 7.5, "middle", fill=MUTED)
     svg.text(4, bottom + 27, "Bars: requests by time taken. Thick line: p95; thin: p50; dotted: p99; "
              "bracket: 95% confidence interval of the p95.", 7.5, fill=MUTED)
     hidden = len(series) - len(rows)
@@ -270,8 +269,7 @@ def timeline_chart(plan, accent: str) -> Picture:
 
     for i, p in enumerate(rows):
         y = head + i * row_h
-        title = p.title + (" (blocker)" if p.blocker else "")
-        svg.text(4, y + 11.5, fit(f"{p.number}. {title}", label_w - 8, 8), 8, bold=p.blocker)
+        svg.text(4, y + 11.5, fit(f"{p.number}. {p.title}", label_w - 8, 8), 8, bold=p.blocker)
         if p.before_launch and math.isfinite(p.start):
             x1 = plot_l + max(0.0, min(48.0, p.start - 1 if p.start >= 1 else p.start)) * scale
             x2 = plot_l + max(0.0, min(48.0, p.end)) * scale
@@ -288,8 +286,8 @@ def timeline_chart(plan, accent: str) -> Picture:
             svg.rect(after_l + 4, y + 3, after_r - after_l - 8, row_h - 6, fill="#ffffff", stroke=MUTED, dash="3 2")
             svg.text(after_l + 8, y + 11.5, fit(f"{p.effort_hours:g} h · {p.timeline}", after_r - after_l - 14, 7.5), 7.5)
     bottom = head + row_h * len(rows)
-    svg.text(4, bottom + 13, "Filled bars: work in its window before launch (dark red: a launch blocker). "
-             "Dashed: after launch.", 7.5, fill=MUTED)
+    svg.text(4, bottom + 13, "Filled bars: work in its window before launch (dark red, name in bold: a launch "
+             "blocker). Dashed: after launch.", 7.5, fill=MUTED)
     before = sum(p.effort_hours for p in plan if p.before_launch)
     after = sum(p.effort_hours for p in plan if not p.before_launch)
     alt = (f"Remediation timeline: {sum(1 for p in plan if p.before_launch)} fixes before launch "
