@@ -119,7 +119,7 @@ def run_demo(fixed: bool, out: Path) -> int:
         audit = demo.audit
         audit.apply_answers(demo.scripted_answers())
         print(f"  interview answered from answers-{build}.yaml", file=sys.stderr)
-        written = [audit.export(fmt, out / f"demo-{build}.{fmt}") for fmt in ("pdf", "html", "json", "md")]
+        written = [audit.export(fmt, out / f"demo-{build}.{fmt}") for fmt in ("pdf", "html", "json", "md", "csv", "sarif")]
         log_copy = workdir / "launch-ready.log"
         if log_copy.exists():
             (out / f"demo-{build}.log").write_text(log_copy.read_text(encoding="utf-8"), encoding="utf-8")

@@ -5,8 +5,11 @@ Per finding (the baseline is the earlier audit's findings, kept in the session a
 - partially fixed: still open, but less bad (fail -> warn);
 - still failing: still open, as bad or worse;
 - not rechecked: its probe did not run again, was skipped, or could not decide this time (unknown);
-- new: open now, and passing or absent before.
-A finding that is gone counts as fixed only if its probe ran again: otherwise nobody looked.
+- new: open now, and passing or absent before (a passing check that could not be tested this time is
+  "not rechecked", not new).
+A finding that is gone counts as fixed only if its probe ran again *and could see the target*: a probe
+that now reports the app unreachable, or anything it could not decide (unknown), says nothing about
+the findings it no longer reports. Otherwise an app that is down would read as "everything fixed".
 """
 
 from __future__ import annotations
@@ -57,12 +60,13 @@ class ItemChange:
 def finding_changes(baseline: dict[str, Finding], now: dict[str, Finding], rerun: set[str]) -> list[FindingChange]:
     """Every baseline finding that was open, and every finding open now that was not open before."""
     out: list[FindingChange] = []
+    blind = blind_probes(now)
     for fid, old in baseline.items():
         if old.status not in OPEN:
             continue
         cur = now.get(fid)
         if cur is None:
-            outcome = FIXED if old.probe in rerun else NOT_RECHECKED
+            outcome = FIXED if old.probe in rerun and old.probe not in blind else NOT_RECHECKED
         elif cur.status in (Status.PASS, Status.NA):
             outcome = FIXED
         elif cur.status is Status.SKIPPED or (cur.status is Status.UNKNOWN and old.status is not Status.UNKNOWN):
@@ -77,10 +81,19 @@ def finding_changes(baseline: dict[str, Finding], now: dict[str, Finding], rerun
     for fid, cur in now.items():
         old = baseline.get(fid)
         if cur.status in OPEN and (old is None or old.status not in OPEN):
+            outcome = NOT_RECHECKED if old is not None and cur.status is Status.UNKNOWN else NEW
             out.append(FindingChange(fid, cur.title, cur.item, cur.probe, old.status.value if old else "",
-                                     cur.status.value, NEW, LABELS[NEW]))
+                                     cur.status.value, outcome, LABELS[outcome]))
     rank = {o: i for i, o in enumerate(ORDER)}
     return sorted(out, key=lambda c: (rank[c.outcome], c.item or "", c.title))
+
+
+def blind_probes(now: dict[str, Finding]) -> set[str]:
+    """Probes whose latest run could not see everything: the target unreachable, or something unknown."""
+    return {
+        f.probe for f in now.values()
+        if f.status is Status.UNKNOWN or (f.status is Status.FAIL and f.rule.endswith(".reachable"))
+    }
 
 
 def item_change(before: str | None, now: Status, changes: list[FindingChange]) -> ItemChange | None:
@@ -107,4 +120,4 @@ def item_change(before: str | None, now: Status, changes: list[FindingChange]) -
 
 
 __all__ = ["FIXED", "LABELS", "NEW", "NOT_RECHECKED", "PARTIAL", "STILL", "UNCHANGED",
-           "FindingChange", "ItemChange", "finding_changes", "item_change"]
+           "FindingChange", "ItemChange", "blind_probes", "finding_changes", "item_change"]
