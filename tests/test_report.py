@@ -451,7 +451,18 @@ def test_hostile_text_neither_fetches_nor_embeds_nor_renders(checklist, tmp_path
         )
         note = answer(checklist, "handover.access-points", "https://admin.example.com",
                       note="{{ 7*7 }} [bold]x[/bold] " + img, evidence=link)
-        session = sample_session(checklist, [hostile], [note] if note else [])
+        # The richer report draws pictures and tables from untrusted text too: matrix roles and routes,
+        # latency routes, the endpoint inventory, retest titles.
+        matrix = finding(checklist, "authz.matrix", Status.FAIL, f"Role matrix {img}", probe="authz",
+                         location=Location(url=f"http://127.0.0.1:{server.port}/"),
+                         data={"matrix": {"roles": ["admin", img], "rows": [
+                             {"endpoint": f"GET /admin/{link}", "cells": {"admin": "enforced", img: f"BYPASSED{img}"}}]}})
+        latency = finding(checklist, "latency.p95", Status.FAIL, f"GET /x{img}: p95 900 ms", probe="latency",
+                          location=Location(url=f"http://127.0.0.1:{server.port}/x{img}", method="GET"),
+                          data={"samples_ms": [100, 900, 950], "p95_ms": 950, "ci_ms": [800, 990]})
+        session = sample_session(checklist, [hostile, matrix, latency], [note] if note else [])
+        session.data.runs[-1].endpoints = [f"GET /admin/{img} admin"]
+        session.data.baseline = {hostile.id: hostile.model_copy(update={"title": f"old {img}{link}"})}
         pdf = render_report("pdf", checklist, session, tmp_path / "r.pdf")
         html = render_report("html", checklist, session, tmp_path / "r.html").read_text()
         md = render_report("md", checklist, session, tmp_path / "r.md").read_text()

@@ -18,7 +18,8 @@ import pytest
 from wizard.model import Finding, Status
 from wizard.report.comparison import (FIXED, NEW, NOT_RECHECKED, PARTIAL, STILL, finding_changes, item_change)
 
-from conftest import normalise, pdf_text
+from conftest import normalise
+from test_report import pdf_text  # text in reading order, whitespace collapsed
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_PROBES = "http-surface,cookies,authn,secrets"  # the latency probe alone takes 20 s
@@ -178,7 +179,8 @@ def test_retest_refuses_a_session_without_runs_and_missing_files(tmp_path):
 def test_demo_retest_after_switching_to_the_fixed_build_is_ready_with_every_finding_fixed(tmp_path):
     result = cli("demo", "--retest", "--out", str(tmp_path), timeout=600)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("READY"), result.stdout
+    first, last = result.stdout.strip().splitlines()[0], result.stdout.strip().splitlines()[-1]
+    assert first.startswith("NOT READY") and last.startswith("READY"), result.stdout  # the flawed audit, then the retest
     doc = json.loads((tmp_path / "demo-retest.json").read_text())
     assert doc["verdict"]["status"] == "READY"
     changes = doc["retest"]["changes"]

@@ -76,7 +76,8 @@ def score_gauge(score: int, band: str, bands, accent: str) -> Picture:
     for i, b in enumerate(bands or []):
         left, right = x0 + b.low * scale, x0 + min(b.high + 1, 100) * scale
         svg.rect(left, y, right - left, h, fill=BAND_FILLS[min(i, len(BAND_FILLS) - 1)], stroke="#ffffff", stroke_width=1)
-        svg.text((left + right) / 2, y + 12.5, fit(b.band, right - left - 4, 8.5), 8.5, "middle", fill=INK)
+        size = max(6.5, min(8.5, (right - left - 6) / (0.58 * max(len(b.band), 1))))  # a narrow band: smaller words
+        svg.text((left + right) / 2, y + 9 + size * 0.4, fit(b.band, right - left - 4, size), size, "middle", fill=INK)
     if not bands:
         svg.rect(x0, y, x1 - x0, h, fill="#eef0f3")
     svg.rect(x0, y, x1 - x0, h, stroke=MUTED, stroke_width=0.75)

@@ -79,6 +79,18 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def _endpoint_label(finding) -> str:
+    """"GET /api/reports/search": the method and path of the finding's URL, else its title's first part."""
+    from urllib.parse import urlsplit
+
+    loc = finding.location
+    if loc.url:
+        parts = urlsplit(loc.url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return f"{loc.method} {path}" if loc.method else path
+    return finding.title.split(": ", 1)[0]
+
+
 def latency_series(finding) -> LatencySeries | None:
     """`finding` is a FindingView (or anything with id, title, status, location, data)."""
     data = finding.data or {}
@@ -98,8 +110,7 @@ def latency_series(finding) -> LatencySeries | None:
         hi = math.inf if isinstance(hi, float) and math.isinf(hi) else _number(hi)
         if lo is not None and hi is not None:
             ci_pair = (lo, hi)
-    method = finding.location.method or ""
-    label = finding.title.split(":", 1)[0] if ":" in finding.title else f"{method} {finding.location.text}".strip()
+    label = _endpoint_label(finding)
     errors = data.get("errors")
     n = data.get("n")
     return LatencySeries(
