@@ -235,7 +235,7 @@ def verdict(checklist):
 
 # -- the API ---------------------------------------------------------------------------------
 def test_formats_and_unknown_format(checklist, tmp_path):
-    assert FORMATS == ("pdf", "html", "md", "json", "sarif")
+    assert FORMATS == ("pdf", "html", "md", "json", "sarif", "csv")
     with pytest.raises(UserError, match="unknown report format"):
         render_report("docx", checklist, sample_session(checklist), tmp_path / "r.docx")
 

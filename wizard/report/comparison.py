@@ -75,7 +75,9 @@ def finding_changes(baseline: dict[str, Finding], now: dict[str, Finding], rerun
             outcome = PARTIAL
         else:
             outcome = STILL
-        title = cur.title if cur is not None else old.title
+        # A fixed finding keeps the problem's title ("... is open without logging in"), not today's
+        # passing one ("... refused with 401"); one still open shows today's wording and numbers.
+        title = cur.title if cur is not None and cur.status in OPEN else old.title
         out.append(FindingChange(fid, title, old.item, old.probe, old.status.value,
                                  cur.status.value if cur else "", outcome, LABELS[outcome]))
     for fid, cur in now.items():

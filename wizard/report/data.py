@@ -315,19 +315,6 @@ class RetestView:
     changes: list[FindingChange]
     counts: dict[str, int]  # outcome -> number of findings
 
-    # Kept for readers of the first JSON shape: titles only.
-    @property
-    def fixed(self) -> list[str]:
-        return [c.title for c in self.changes if c.outcome == "fixed"]
-
-    @property
-    def still_failing(self) -> list[str]:
-        return [c.title for c in self.changes if c.outcome == "still-failing"]
-
-    @property
-    def new(self) -> list[str]:
-        return [c.title for c in self.changes if c.outcome == "new"]
-
 
 @dataclass
 class ChecklistInfo:
