@@ -48,6 +48,7 @@ class FindingChange:
     now: str  # a status value, or "" when it is gone
     outcome: str
     label: str
+    item_title: str = ""  # filled by the report from the checklist
 
 
 @dataclass

@@ -366,7 +366,7 @@ def build_report_data(
     runs = [_run(r) for r in session.data.runs]
     overrides = session.data.overrides
 
-    changes = _changes(session)
+    changes = _changes(session, checklist)
     by_finding = {c.id: c for c in changes}
     findings = [_finding(f, checklist, by_finding.get(f.id)) for f in _ordered_findings(session.findings, results)]
     plan = _plan(verdict, stack)
@@ -896,11 +896,15 @@ def _limitations(verdict: Verdict, runs: list[RunView], target: dict) -> list[st
     return notes
 
 
-def _changes(session: AuditSession) -> list[FindingChange]:
+def _changes(session: AuditSession, checklist: Checklist) -> list[FindingChange]:
     if session.data.baseline is None:
         return []
     rerun = set(session.data.runs[-1].probes) if session.data.runs else set()
-    return finding_changes(session.data.baseline, session.data.findings, rerun)
+    titles = {it.id: it.title for it in checklist.items}
+    changes = finding_changes(session.data.baseline, session.data.findings, rerun)
+    for c in changes:
+        c.item_title = titles.get(c.item or "", c.item or "")
+    return changes
 
 
 def _retest(session: AuditSession, verdict: Verdict, changes: list[FindingChange], now: datetime) -> RetestView | None:
