@@ -46,7 +46,8 @@ def test_env_vars_are_names_never_values(checklist, tmp_path):
     leak = finding(checklist, "secrets.exposed", Status.FAIL, "Stripe key in settings", probe="secrets",
                    severity=Severity.CRITICAL, location=Location(path="app/settings.py", line=3),
                    evidence=[f'app/settings.py:3: STRIPE_SECRET_KEY = "{redact(value, "stripe-secret-key")}"',
-                             f"deploy.sh:9: export PAYMENTS_TOKEN={redact(value, 'stripe-secret-key')}"])
+                             f"deploy.sh:9: export PAYMENTS_TOKEN={redact(value, 'stripe-secret-key')}",
+                             f"app/db.py:2: …ATABASE_URL = 'postgres://ops:{redact(value, 'url-credentials')}@db'"])  # a cut name
     session = sample_session(checklist, [leak])
     session.data.target["roles"] = {"admin": {"login": {"username_env": "LR_ADMIN_USER", "password_env": "LR_ADMIN_PASS"}}}
     entries = handover(checklist, session)["env_vars"].entries

@@ -33,8 +33,9 @@ SOURCE_INVENTORY = "endpoint inventory"
 SOURCE_PROBES = "probe findings"
 SOURCE_PLAN = "remediation plan"
 
-# `NAME = "..."`, `NAME: ...`, `export NAME=...` in a secrets finding's evidence line.
-_ASSIGNED_NAME = re.compile(r"\b([A-Z][A-Z0-9_]{2,63})\s*[:=]")
+# `NAME = "..."`, `NAME: ...`, `export NAME=...` in a secrets finding's evidence line; a name right after
+# "…" was cut by the evidence window ("…ATABASE_URL") and is left out rather than guessed.
+_ASSIGNED_NAME = re.compile(r"(?<![\w…])([A-Z][A-Z0-9_]{2,63})\s*[:=]")
 _MAX_ROUTES = 40
 
 
