@@ -33,10 +33,16 @@ test: install
 bench: install
 	$(PY) bench/run.py
 
-## Regenerate sample_reports/ from the demo (flawed and fixed).
+## Regenerate sample_reports/ from the demo: the flawed build, the fixed build, and the flawed audit
+## retested against the fixed build; plus a PNG of page 1 of each PDF (pdftoppm, poppler-utils).
 samples: install
+	rm -f sample_reports/demo-*
 	$(LR) demo
 	$(LR) demo --fixed
+	$(LR) demo --retest
+	for r in demo-flawed demo-fixed demo-retest; do \
+	  pdftoppm -r 60 -png -f 1 -l 1 -singlefile sample_reports/$$r.pdf sample_reports/$$r-page1 || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist

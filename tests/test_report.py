@@ -235,7 +235,7 @@ def verdict(checklist):
 
 # -- the API ---------------------------------------------------------------------------------
 def test_formats_and_unknown_format(checklist, tmp_path):
-    assert FORMATS == ("pdf", "html", "md", "json", "sarif")
+    assert FORMATS == ("pdf", "html", "md", "json", "sarif", "csv")
     with pytest.raises(UserError, match="unknown report format"):
         render_report("docx", checklist, sample_session(checklist), tmp_path / "r.docx")
 
@@ -243,7 +243,7 @@ def test_formats_and_unknown_format(checklist, tmp_path):
 def test_render_creates_parent_folders_and_leaves_no_temp_files(checklist, tmp_path):
     out = tmp_path / "a" / "b" / "report.json"
     assert render_report("json", checklist, sample_session(checklist), out) == out
-    assert json.loads(out.read_text())["schema_version"] == 1
+    assert json.loads(out.read_text())["schema_version"] == 2
     assert [p.name for p in out.parent.iterdir()] == ["report.json"]
 
 
@@ -329,12 +329,17 @@ def test_a_retest_shows_what_was_fixed_what_still_fails_and_what_is_new(checklis
     by_rule = {f.rule: f for f in session.findings}
     https, authn = by_rule["transport.https"], by_rule["authn.unauthenticated-access"]
     gone = finding(checklist, "cookies.none-seen", Status.FAIL, "No session cookie seen", probe="cookies")
-    session.data.baseline = {https.id: https.model_copy(update={"status": Status.FAIL}), authn.id: authn, gone.id: gone}
+    unrun = finding(checklist, "dns.dangling", Status.FAIL, "Dangling CNAME", probe="dns")  # its probe did not run again
+    session.data.baseline = {https.id: https.model_copy(update={"status": Status.FAIL}), authn.id: authn,
+                             gone.id: gone, unrun.id: unrun}
     retest = json.loads(render_report("json", checklist, session, tmp_path / "r.json").read_text())["retest"]
-    assert retest["fixed"] == [https.title, gone.title]
-    assert retest["still_failing"] == [authn.title]
-    assert by_rule["secrets.exposed"].title in retest["new"] and authn.title not in retest["new"]
-    assert "Still failing" in render_report("html", checklist, session, tmp_path / "r.html").read_text()
+    outcome = {c["title"]: c["outcome"] for c in retest["changes"]}
+    assert outcome[https.title] == "fixed" and outcome[gone.title] == "fixed"
+    assert outcome[authn.title] == "still-failing"
+    assert outcome[unrun.title] == "not-rechecked"  # gone, but nobody looked again
+    assert outcome[by_rule["secrets.exposed"].title] == "new"
+    assert retest["counts"]["fixed"] == 2
+    assert "STILL FAILING" in render_report("html", checklist, session, tmp_path / "r.html").read_text()
 
 
 # -- content ---------------------------------------------------------------------------------
@@ -371,7 +376,9 @@ def test_long_evidence_lines_wrap_inside_the_page(rendered):
     width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
     right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox)]
     assert max(right_edges) <= width - 20, "text runs into or past the right page edge"
-    assert "ZZZZ" in bbox  # the end of the 1800-character line is on the page
+    text = pdf_text(rendered["pdf"])
+    assert "xxxxxxxx" in text and "more characters in the HTML report" in text  # cut in the PDF, and says so
+    assert "Z" * 900 in rendered["html"].read_text()  # the HTML keeps the whole line
 
 
 def test_html_has_every_section(rendered, checklist):
@@ -397,7 +404,7 @@ def test_json_matches_the_documented_schema(rendered, checklist):
     doc = json.loads(rendered["json"].read_text())
     documented = re.findall(r"^\| `([a-z_]+)` \|", (ROOT / "docs" / "report-json.md").read_text(), re.M)
     assert list(doc) == documented
-    assert doc["schema_version"] == 1 and doc["tool_version"]
+    assert doc["schema_version"] == 2 and doc["tool_version"]
     assert {"id", "version"} <= set(doc["checklist"]) and doc["checklist"]["id"] == checklist.id
     assert doc["target"]["url"] == "https://admin.staging.example.com"
     assert {"status", "unverified", "reason", "score", "band", "blockers", "red_flags", "senior_engineer"} <= set(doc["verdict"])
@@ -444,7 +451,18 @@ def test_hostile_text_neither_fetches_nor_embeds_nor_renders(checklist, tmp_path
         )
         note = answer(checklist, "handover.access-points", "https://admin.example.com",
                       note="{{ 7*7 }} [bold]x[/bold] " + img, evidence=link)
-        session = sample_session(checklist, [hostile], [note] if note else [])
+        # The richer report draws pictures and tables from untrusted text too: matrix roles and routes,
+        # latency routes, the endpoint inventory, retest titles.
+        matrix = finding(checklist, "authz.matrix", Status.FAIL, f"Role matrix {img}", probe="authz",
+                         location=Location(url=f"http://127.0.0.1:{server.port}/"),
+                         data={"matrix": {"roles": ["admin", img], "rows": [
+                             {"endpoint": f"GET /admin/{link}", "cells": {"admin": "enforced", img: f"BYPASSED{img}"}}]}})
+        latency = finding(checklist, "latency.p95", Status.FAIL, f"GET /x{img}: p95 900 ms", probe="latency",
+                          location=Location(url=f"http://127.0.0.1:{server.port}/x{img}", method="GET"),
+                          data={"samples_ms": [100, 900, 950], "p95_ms": 950, "ci_ms": [800, 990]})
+        session = sample_session(checklist, [hostile, matrix, latency], [note] if note else [])
+        session.data.runs[-1].endpoints = [f"GET /admin/{img} admin"]
+        session.data.baseline = {hostile.id: hostile.model_copy(update={"title": f"old {img}{link}"})}
         pdf = render_report("pdf", checklist, session, tmp_path / "r.pdf")
         html = render_report("html", checklist, session, tmp_path / "r.html").read_text()
         md = render_report("md", checklist, session, tmp_path / "r.md").read_text()

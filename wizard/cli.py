@@ -1,4 +1,4 @@
-"""Command line: `launch-ready` (wizard), `scan` (CI), `report` (render a saved session), `demo`.
+"""Command line: `launch-ready` (wizard), `scan` (CI), `report` (render a saved session), `retest`, `demo`.
 
 Only click is imported at start-up; everything heavy is imported inside the command that needs it.
 Exit codes: 0 ok, 1 the --fail-on gate tripped, 2 bad input, 130 interrupted.
@@ -15,6 +15,7 @@ from wizard import __version__
 
 EXIT_GATE = 1
 EXIT_INPUT = 2
+REPORT_FORMATS = ["json", "html", "md", "sarif", "pdf", "csv"]  # wizard.report.FORMATS, without importing it
 
 
 def _fail(message: str, code: int = EXIT_INPUT) -> None:
@@ -66,7 +67,7 @@ def cli(ctx: click.Context, plain: bool, call_mode: bool, session_path: Path | N
 @click.option("--checklist", "checklist_dir", type=click.Path(path_type=Path), help="A checklist folder (default: internal-admin-app).")
 @click.option("--session", "session_path", type=click.Path(path_type=Path), help="Session file (default: a new one in .launch-ready/sessions/).")
 @click.option("--resume", is_flag=True, help="Continue the session file instead of starting a new one.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["json", "html", "md", "sarif", "pdf"]), help="Report format(s); default json.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(REPORT_FORMATS), help="Report format(s); default json.")
 @click.option("--out", type=click.Path(path_type=Path), help="Report path (or folder when several formats).")
 @click.option("--fail-on", type=click.Choice(["blocker", "not-ready", "warn", "never"]), default="blocker", show_default=True,
               help="When to exit 1: a launch blocker; any NOT READY (also unverified); any warning; never.")
@@ -104,13 +105,29 @@ def secrets(args: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("session_path", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output file; format from its suffix unless --format.")
-@click.option("--format", "fmt", type=click.Choice(["json", "html", "md", "sarif", "pdf"]))
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS))
 @click.option("--checklist", "checklist_dir", type=click.Path(path_type=Path))
-def report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Path | None) -> None:
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Take the [branding] (logo included) from this launch-ready.toml.")
+def report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Path | None, config_path: Path | None) -> None:
     """Render a report from a saved session."""
     from wizard.commands import run_report
 
-    sys.exit(run_report(session_path, out, fmt, checklist_dir))
+    sys.exit(run_report(session_path, out, fmt, checklist_dir, config_path))
+
+
+@cli.command()
+@click.argument("session_path", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Folder for the new session and its reports (default: beside SESSION).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Rerun against this launch-ready.toml instead of the config saved in the session.")
+@click.option("--answers", "answers_path", type=click.Path(path_type=Path), help="Updated answers (YAML), applied after the probes.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(REPORT_FORMATS), help="Report format(s); default pdf, html, json.")
+def retest(session_path: Path, out: Path | None, config_path: Path | None, answers_path: Path | None, formats) -> None:
+    """Rerun an earlier audit's probes: what was fixed, what still fails, what is new."""
+    from wizard.commands import run_retest
+
+    sys.exit(run_retest(session_path, out, config_path, answers_path, list(formats) or ["pdf", "html", "json"]))
 
 
 @cli.command()
@@ -129,11 +146,15 @@ def endpoints(config_path: Path, as_json: bool, no_discover: bool) -> None:
 @click.option("--fixed", is_flag=True, help="Audit the fixed build of the demo app (comes out READY).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("sample_reports"), show_default=True)
 @click.option("--serve", is_flag=True, help="Only start the demo app and keep it running (Ctrl-C stops it).")
-def demo(fixed: bool, out: Path, serve: bool) -> None:
+@click.option("--retest", "retest_", is_flag=True,
+              help="Audit the flawed build, then switch the app to the fixed build and retest the same session.")
+def demo(fixed: bool, out: Path, serve: bool, retest_: bool) -> None:
     """Audit the bundled, deliberately flawed demo app and write its reports."""
-    from wizard.demo.run import run_demo, serve_demo
+    from wizard.demo.run import run_demo, run_demo_retest, serve_demo
 
-    sys.exit(serve_demo(fixed) if serve else run_demo(fixed, out))
+    if serve:
+        sys.exit(serve_demo(fixed))
+    sys.exit(run_demo_retest(out) if retest_ else run_demo(fixed, out))
 
 
 def main() -> None:

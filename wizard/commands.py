@@ -7,7 +7,7 @@ from pathlib import Path
 
 from wizard.errors import UserError
 
-SUFFIX = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".sarif": "sarif"}
+SUFFIX = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".sarif": "sarif", ".csv": "csv"}
 SCAN_SESSIONS = Path(".launch-ready/sessions")  # one file per scan run, so CI can rerun in one workspace
 
 
@@ -113,9 +113,10 @@ def _outputs(formats: list[str], out: Path | None) -> list[tuple[str, Path]]:
     return [(fmt, out / f"report.{fmt}") for fmt in formats]
 
 
-def run_report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Path | None) -> int:
+def run_report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Path | None,
+               config_path: Path | None = None) -> int:
     from wizard.audit import checklist_for_session
-    from wizard.config import Branding
+    from wizard.config import load_config
     from wizard.report import render_report
     from wizard.session import AuditSession
 
@@ -125,7 +126,26 @@ def run_report(session_path: Path, out: Path, fmt: str | None, checklist_dir: Pa
     session = AuditSession.load(session_path)
     session.path = None  # rendering never writes the session
     checklist = checklist_for_session(session, checklist_dir)
-    branding = Branding.model_validate(session.data.target.get("branding", {})) if isinstance(session.data.target.get("branding"), dict) else None
+    # Branding comes from the session (its logo path is not read: the file may come from someone
+    # else), or whole from a config file given now.
+    branding = load_config(config_path).branding if config_path else None
     render_report(fmt, checklist, session, out, branding)
     print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def run_retest(session_path: Path, out_dir: Path | None, config_path: Path | None, answers_path: Path | None,
+               formats: list[str]) -> int:
+    from wizard.logs import setup_logging
+    from wizard.progress import LineObserver
+    from wizard.retest import outcome_counts, run_retest as retest
+
+    setup_logging(None)
+    audit, written = retest(session_path, out_dir, formats, answers_path, config_path, LineObserver())
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    print(f"session: {audit.session.path}", file=sys.stderr)
+    verdict, before = audit.verdict(), audit.session.data.history[-1]
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcome_counts(audit.session).items())) or "nothing to compare"
+    print(f"{verdict.headline} (score {before.score} -> {verdict.score}/100, {verdict.band}); {summary}")
     return 0

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from wizard.errors import UserError
 from wizard.redact import register_secret
 
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -43,6 +42,11 @@ class Target(Strict):
     dkim_selectors: list[str] = Field(default_factory=list)
     ca_bundle: str | None = Field(None, description="Extra CA bundle (PEM) trusted for TLS checks.")
     dns_server: str | None = Field(None, description="host:port of the resolver to use; default: the system's.")
+    stack: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9+._-]*$",
+        description="The app's stack as the checklist's snippets name it (express, django, flask, fastapi, ...): "
+        "the PDF shows the fix snippet for it.",
+    )
 
     @field_validator("url", "http_url")
     @classmethod

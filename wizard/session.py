@@ -46,6 +46,19 @@ class Run(BaseModel):
     tiers: list[str] = Field(default_factory=list)
     tool_version: str = __version__
     outcome: str = "running"
+    # The endpoint inventory this run worked from ("METHOD /path tags"), for the handover's access points.
+    endpoints: list[str] = Field(default_factory=list)
+
+
+class Milestone(BaseModel):
+    """An earlier audit's verdict, kept when a retest starts from it: the report's score trend."""
+
+    session: str
+    at: str
+    status: str
+    score: int
+    band: str = ""
+    items: dict[str, str] = Field(default_factory=dict)  # item id -> status
 
 
 class PendingVerification(BaseModel):
@@ -79,6 +92,7 @@ class SessionData(BaseModel):
     runs: list[Run] = Field(default_factory=list)
     baseline: dict[str, Finding] | None = None  # the findings of the session a retest started from
     pending: dict[str, PendingVerification] = Field(default_factory=dict)  # kind -> verification in progress
+    history: list[Milestone] = Field(default_factory=list)  # verdicts of the audits before this retest
 
 
 def atomic_write(path: Path, text: str, durable: bool = True) -> None:

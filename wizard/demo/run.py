@@ -96,7 +96,8 @@ def _write_config(workdir: Path, server, repo: Path, fixed: bool, nsd=None) -> P
 class DemoAudit:
     """The demo app running, its repo made and an audit opened on it; stop() ends the app."""
 
-    def __init__(self, fixed: bool, workdir: Path, session_path: Path | None, name: str):
+    def __init__(self, fixed: bool, workdir: Path, session_path: Path | None, name: str, open_audit=None):
+        """`open_audit(config)` opens the audit on the running demo (default: a new session)."""
         from wizard.audit import Audit
         from wizard.config import load_config
         from wizard.demo.dns import start_demo_dns
@@ -112,7 +113,7 @@ class DemoAudit:
             self.nsd = start_demo_dns(fixed, workdir)  # None (with a note) when nsd is not installed
             os.environ.update(self.server.credentials_env())  # demo-only test accounts, this process only
             config = load_config(_write_config(workdir, self.server, self.repo.path, fixed, self.nsd))
-            self.audit = Audit.start(config, session_path, name=name)
+            self.audit = open_audit(config) if open_audit else Audit.start(config, session_path, name=name)
         except BaseException:
             self.stop()
             raise
@@ -170,7 +171,7 @@ def run_demo(fixed: bool, out: Path) -> int:
         finally:
             demo.stop()
         print(f"  interview answered from answers-{build}.yaml (guided verifications included)", file=sys.stderr)
-        written = [audit.export(fmt, out / f"demo-{build}.{fmt}") for fmt in ("pdf", "html", "json", "md")]
+        written = [audit.export(fmt, out / f"demo-{build}.{fmt}") for fmt in ("pdf", "html", "json", "md", "csv", "sarif")]
         log_copy = workdir / "launch-ready.log"
         if log_copy.exists():
             (out / f"demo-{build}.log").write_text(log_copy.read_text(encoding="utf-8"), encoding="utf-8")
@@ -179,6 +180,56 @@ def run_demo(fixed: bool, out: Path) -> int:
         print(f"  wrote {path}", file=sys.stderr)
     print(f"  session: {session_path}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     print(f"{verdict.headline} (score {verdict.score}/100, {verdict.band})")
+    return 0
+
+
+def run_demo_retest(out: Path) -> int:
+    """The consultant's second visit: the flawed build's audit, retested after the team shipped the fixes.
+
+    Takes `out/demo-flawed.session.json` (audits the flawed build first when it is missing), then starts
+    the *fixed* build of the demo app on new loopback ports with its fixed repo, and runs
+    `launch-ready retest` logic with a config pointing at it: the same probes, the same session's
+    answers updated from answers-fixed.yaml (the team's answers after the fixes), findings compared
+    with the flawed audit's. The new session and reports are `out/demo-retest.*`.
+    """
+    from wizard.logs import setup_logging
+    from wizard.progress import LineObserver
+    from wizard.retest import outcome_counts, probes_to_rerun, start_retest
+    from wizard.session import AuditSession
+
+    out.mkdir(parents=True, exist_ok=True)
+    baseline = out / "demo-flawed.session.json"
+    if not baseline.exists():
+        run_demo(False, out)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="launch-ready-retest-") as tmp:
+        workdir = Path(tmp)
+        setup_logging(workdir / "launch-ready.log")
+        before_url = (AuditSession.load(baseline).data.target.get("target") or {}).get("url")
+        print(f"Launch Ready demo retest: {baseline.name} (flawed build, {before_url}) against the fixed build",
+              file=sys.stderr)
+        session_path = out / "demo-retest.session.json"
+        session_path.unlink(missing_ok=True)
+        # The same demo setup as any demo run (app, repo, DNS), opened as a retest of the baseline.
+        demo = DemoAudit(True, workdir, session_path, "demo-retest",
+                         open_audit=lambda config: start_retest(baseline, session_path, config))
+        try:
+            audit = demo.audit
+            audit.session.data.name = "demo-retest"
+            print(f"  fixed build on {demo.server.https_url} (new ports: the retest's target)", file=sys.stderr)
+            audit.run_probes(only=probes_to_rerun(audit.session.data), observer=LineObserver(show=True))
+            audit.apply_answers(demo.scripted_answers())
+            audit.verify_status_page()
+        finally:
+            demo.stop()
+        print("  interview re-answered from answers-fixed.yaml (the team's answers after the fixes)", file=sys.stderr)
+        written = [audit.export(fmt, out / f"demo-retest.{fmt}") for fmt in ("pdf", "html", "json", "md", "csv")]
+    verdict, before = audit.verdict(), audit.session.data.history[-1]
+    for path in written:
+        print(f"  wrote {path}", file=sys.stderr)
+    print(f"  session: {session_path}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcome_counts(audit.session).items())) or "nothing to compare"
+    print(f"{verdict.headline} (score {before.score} -> {verdict.score}/100, {verdict.band}); {summary}")
     return 0
 
 

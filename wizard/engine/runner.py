@@ -12,7 +12,7 @@ from wizard.checklist.schema import Checklist
 from wizard.config import Config, Credentials
 from wizard.engine.http import ClientPolicy, ScopedClient
 from wizard.errors import UserError
-from wizard.model import TIER_RANK, Finding, Severity, Status, Tier
+from wizard.model import Finding, Severity, Status, Tier
 from wizard.probes.base import Probe, ProbeContext
 from wizard.session import AuditSession
 
@@ -117,6 +117,7 @@ class Engine:
                 endpoints = await build_inventory(self.config, client)
             else:
                 endpoints = load_inventory(self.config)
+            run.endpoints = [" ".join([str(e), *sorted(e.tags)]) for e in endpoints]
             ctx = ProbeContext(
                 config=self.config,
                 settings=self.checklist.settings,

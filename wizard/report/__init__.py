@@ -1,4 +1,4 @@
-"""Reports: one view-model (`data.py`), five writers, one atomic write.
+"""Reports: one view-model (`data.py`), six writers, one atomic write.
 
 Writers are imported when asked for, so `import wizard.report` stays cheap (WeasyPrint alone costs a
 second and is only loaded by the PDF writer).
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from wizard.config import Branding
     from wizard.session import AuditSession
 
-FORMATS = ("pdf", "html", "md", "json", "sarif")
+FORMATS = ("pdf", "html", "md", "json", "sarif", "csv")
 
 # format -> module with `render(data) -> str | bytes`; each render scrubs its final input itself.
 _WRITERS = {
@@ -26,6 +26,7 @@ _WRITERS = {
     "md": "wizard.report.markdown",
     "json": "wizard.report.jsonreport",
     "sarif": "wizard.report.sarif",
+    "csv": "wizard.report.csvreport",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,27 +19,17 @@ from wizard import __version__
 from wizard.answers import evaluate
 from wizard.checklist.schema import Checklist, Item, Question
 from wizard.config import Branding
-from wizard.model import SEVERITY_RANK, STATUS_RANK, Finding, Status
+from wizard.model import SEVERITY_RANK, STATUS_RANK, Finding, Severity, Status
 from wizard.paths import templates_dir
 from wizard.redact import scrub
+from wizard.report.comparison import FindingChange, finding_changes, item_change
+from wizard.report.figures import LatencySeries, MatrixView, latency_series, matrix_view
+from wizard.report.handover import HANDOVER_FIELDS, NOT_PROVIDED, HandoverEntry, HandoverField, build_handover
 from wizard.session import AuditSession
 from wizard.verdict import READY, ItemResult, Verdict
 
 SELF_ASSESSMENT = "self-assessment"
-NOT_PROVIDED = "not provided"
 DONT_KNOW = "don't know"
-
-# Handover checklist fields (DESIGN.md "Report"), filled from answers whose `handover` names them.
-HANDOVER_FIELDS: tuple[tuple[str, str], ...] = (
-    ("access_points", "Access points"),
-    ("env_vars", "Environment variables (names only)"),
-    ("rollback_steps", "Rollback steps"),
-    ("monitor_links", "Monitoring links"),
-    ("dns_owner", "DNS ownership"),
-    ("alert_owner", "Alert owner"),
-    ("alert_channel", "Alert channel"),
-    ("next_actions", "Next actions"),
-)
 
 _OPEN = (Status.FAIL, Status.WARN, Status.UNKNOWN)
 _MAX_EVIDENCE_CHARS = 4000  # one minified line must not turn into fifty pages
@@ -47,6 +37,7 @@ _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _WINDOW = re.compile(r"(\d+)\s*-\s*(\d+)")
 _LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _MAX_LOGO_BYTES = 512 * 1024
+ANY_STACK = "any"
 
 
 # -- the view-model ----------------------------------------------------------------------------
@@ -60,6 +51,7 @@ class Cover:
     domain: str
     date: str
     prepared_by: str  # the assessor, or "self-assessment"
+    self_assessed: bool
     organisation: str
     client: str
     contact: str
@@ -71,6 +63,7 @@ class Cover:
 @dataclass
 class Look:
     accent: str
+    tint: str  # a pale version of the accent, for backgrounds
     footer: str
     logo: str  # a data: URI, so no format needs a file beside it
 
@@ -89,6 +82,7 @@ class BarLine:
     title: str
     status: str
     label: str
+    passed: bool
     verify: str  # only when the entry could not be verified
     items: list[ItemRef]
 
@@ -104,6 +98,13 @@ class RedFlagView:
 
 
 @dataclass
+class BandView:
+    low: int
+    high: int
+    band: str
+
+
+@dataclass
 class VerdictView:
     status: str  # READY / NOT READY
     unverified: bool
@@ -112,9 +113,11 @@ class VerdictView:
     tone: str  # ready / not-ready / unverified (a css class)
     score: int
     band: str
+    bands: list[BandView]
     bar: list[BarLine]
     blockers: list[ItemRef]
     red_flags: list[RedFlagView]
+    red_flag_threshold: int
     senior_engineer: bool
     senior_advice: str
     to_verify: list[str]
@@ -137,6 +140,9 @@ class ItemRow:
     scorecard: bool
     override_note: str
     references: list[str]
+    before: str = ""  # retest: the status in the audit this one was retested from
+    change: str = ""  # retest: fixed / partially-fixed / still-failing / new / not-rechecked / unchanged
+    change_label: str = ""
 
 
 @dataclass
@@ -168,17 +174,8 @@ class FindingView:
     references: list[str]
     data: dict[str, Any]
     at: str
-
-
-@dataclass
-class FindingGroup:
-    item_id: str
-    item_title: str
-    status: str
-    label: str
-    blocker: bool
-    open: list[FindingView]  # fail / warn / unknown, shown in full
-    passing: list[FindingView]  # everything else, one line each
+    retest: str = ""  # the retest outcome, when this report is a retest
+    retest_label: str = ""
 
 
 @dataclass
@@ -190,6 +187,7 @@ class SnippetView:
 
 @dataclass
 class PlanRow:
+    number: int
     item_id: str
     title: str
     status: str
@@ -197,9 +195,13 @@ class PlanRow:
     blocker: bool
     summary: str
     steps: list[str]
-    snippets: list[SnippetView]
+    snippet: SnippetView | None  # the one for the app's stack (or the generic one)
+    snippets: list[SnippetView]  # every stack, for the HTML report
+    other_stacks: list[str]
     effort_hours: float
     timeline: str
+    start: float
+    end: float
     before_launch: bool
     when: str  # "Before launch" / "After launch"
     why_when: str
@@ -217,22 +219,6 @@ class TimelineRow:
 
 
 @dataclass
-class HandoverEntry:
-    question: str
-    value: str
-    note: str
-    provided: bool
-
-
-@dataclass
-class HandoverField:
-    key: str
-    heading: str
-    entries: list[HandoverEntry]
-    provided: bool
-
-
-@dataclass
 class AnswerView:
     question: str  # "<item>.<question>"
     item: str
@@ -246,6 +232,43 @@ class AnswerView:
     note: str
     evidence: str
     at: str
+    next_step: str = ""  # what to do to find out, for a "don't know"
+
+
+@dataclass
+class FindingGroup:
+    """One checklist item in the findings chapter: the evidence, what people said, and the fix."""
+
+    item_id: str
+    item_title: str
+    area: str
+    status: str
+    label: str
+    severity: str
+    blocker: bool
+    bar: list[str]
+    why: str
+    breaks: str
+    open: list[FindingView]  # fail / warn / unknown, shown in full
+    passing: list[FindingView]  # everything else, one line each
+    answers: list[AnswerView]  # answers that fail, warn or say "don't know"
+    manual_check: list[str]  # how to check it by hand, when nothing verified it
+    verify: list[str]  # the launch bar's "to verify" advice, when unverified
+    fix: PlanRow | None
+    common_fix: str  # the fix sentence its open findings share (shown once), or ""
+    references: list[str]
+    latency: list[LatencySeries]
+    matrices: list[MatrixView]
+
+
+@dataclass
+class PassingItem:
+    id: str
+    title: str
+    status: str
+    label: str
+    findings: int
+    answers: int
 
 
 @dataclass
@@ -271,13 +294,26 @@ class RunView:
     requests: list[RequestCount]
     total_requests: int
     tool_version: str
+    endpoints: list[str]
 
 
 @dataclass
-class Retest:
-    fixed: list[str]
-    still_failing: list[str]
-    new: list[str]
+class TrendPoint:
+    label: str  # the session name
+    date: str
+    status: str
+    score: int
+    band: str
+
+
+@dataclass
+class RetestView:
+    since: str  # the date of the audit retested
+    score_before: int
+    score_now: int
+    trend: list[TrendPoint]  # oldest first, this audit last
+    changes: list[FindingChange]
+    counts: dict[str, int]  # outcome -> number of findings
 
 
 @dataclass
@@ -294,11 +330,14 @@ class ReportData:
     tool_version: str
     checklist: ChecklistInfo
     target: dict[str, Any]
+    stack: str  # the stack whose fix snippets the PDF shows ("" = none named)
+    p95_ms: float  # the latency bar, for the latency picture
     cover: Cover
     look: Look
     verdict: VerdictView
     items: list[ItemRow]
     finding_groups: list[FindingGroup]
+    passing_items: list[PassingItem]
     findings: list[FindingView]
     plan: list[PlanRow]
     timeline: list[TimelineRow]
@@ -311,7 +350,8 @@ class ReportData:
     last_run: RunView | None
     probes_not_run: list[str]
     limitations: list[str]
-    retest: Retest | None
+    retest: RetestView | None
+    counts: dict[str, int] = field(default_factory=dict)  # finding status -> number
 
 
 # -- building it -------------------------------------------------------------------------------
@@ -320,43 +360,47 @@ def build_report_data(
 ) -> ReportData:
     branding = branding or _session_branding(session)
     target = _target(session)
+    stack = report_stack(session)
     now = datetime.now(timezone.utc)
     results = {r.item.id: r for r in verdict.items}
     runs = [_run(r) for r in session.data.runs]
     overrides = session.data.overrides
 
-    items = [_item_row(r, checklist, overrides.get(r.item.id)) for r in verdict.items]
-    findings = [_finding(f, checklist) for f in _ordered_findings(session.findings, results)]
-    plan = _plan(verdict)
+    changes = _changes(session, checklist)
+    by_finding = {c.id: c for c in changes}
+    findings = [_finding(f, checklist, by_finding.get(f.id)) for f in _ordered_findings(session.findings, results)]
+    plan = _plan(verdict, stack)
     answers, unanswered = _answers(checklist, session)
+    items = [_item_row(r, checklist, overrides.get(r.item.id), session, changes) for r in verdict.items]
+    groups, passing_items = _groups(verdict, findings, answers, plan)
 
     data = ReportData(
         generated=now.isoformat(timespec="seconds"),
         tool_version=session.data.tool_version or __version__,
         checklist=ChecklistInfo(checklist.id, checklist.title, checklist.version, checklist.description),
         target=target,
+        stack=stack,
+        p95_ms=checklist.settings.p95_ms,
         cover=_cover(checklist, session, target, branding, now),
-        look=Look(
-            accent=_accent(branding.accent),
-            footer=branding.footer or f"{branding.organisation or 'Launch Ready'} · {checklist.title}",
-            logo=_logo(branding.logo),
-        ),
-        verdict=_verdict(verdict, session),
+        look=_look(branding, checklist),
+        verdict=_verdict(verdict, session, checklist),
         items=items,
-        finding_groups=_groups(findings, results),
+        finding_groups=groups,
+        passing_items=passing_items,
         findings=findings,
         plan=plan,
         timeline=_timeline(plan),
         effort_before_launch=sum(p.effort_hours for p in plan if p.before_launch),
         effort_after_launch=sum(p.effort_hours for p in plan if not p.before_launch),
-        handover=_handover(checklist, session),
+        handover=build_handover(checklist, session, target, findings, plan, _value),
         answers=answers,
         unanswered=unanswered,
         runs=runs,
         last_run=runs[-1] if runs else None,
         probes_not_run=_probes_not_run(runs),
         limitations=_limitations(verdict, runs, target),
-        retest=_retest(session),
+        retest=_retest(session, verdict, changes, now),
+        counts=_counts(findings),
     )
     return scrub_tree(data)
 
@@ -367,7 +411,7 @@ def scrub_tree(value: Any) -> Any:
         return scrub(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.replace(
-            value, **{f.name: scrub_tree(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            value, **{f.name: scrub_tree(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
         )
     if isinstance(value, list):
         return [scrub_tree(v) for v in value]
@@ -376,6 +420,18 @@ def scrub_tree(value: Any) -> Any:
     if isinstance(value, dict):
         return {scrub_tree(k): scrub_tree(v) for k, v in value.items()}
     return value
+
+
+def report_stack(session: AuditSession) -> str:
+    """The stack whose fix snippets the PDF shows: the one the config names, else "" (none known).
+
+    Detecting it from the repository's signals is a later step (a `detected_stack(session)`); with no
+    stack known the PDF shows one snippet per fix and names the stacks the HTML report also covers.
+    """
+    raw = session.data.target or {}
+    target = raw.get("target") if isinstance(raw.get("target"), dict) else raw
+    stack = target.get("stack")
+    return stack.strip().lower() if isinstance(stack, str) else ""
 
 
 def _ref(r: ItemResult) -> ItemRef:
@@ -407,6 +463,25 @@ def _accent(colour: str) -> str:
     return colour if _HEX_COLOUR.match(colour or "") else Branding().accent
 
 
+def _tint(colour: str, keep: float = 0.1) -> str:
+    """The colour mixed with white (keep 10%): a background that still prints light in greyscale."""
+    hexes = colour.lstrip("#")
+    if len(hexes) == 3:
+        hexes = "".join(c * 2 for c in hexes)
+    rgb = [int(hexes[i:i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(255 - (255 - c) * keep):02x}" for c in rgb)
+
+
+def _look(branding: Branding, checklist: Checklist) -> Look:
+    accent = _accent(branding.accent)
+    return Look(
+        accent=accent,
+        tint=_tint(accent),
+        footer=branding.footer or f"{branding.organisation or 'Launch Ready'} · {checklist.title}",
+        logo=_logo(branding.logo),
+    )
+
+
 def _logo(path: str | None) -> str:
     """The consultant's logo, or the bundled one, as a data: URI (read here, never fetched by a renderer)."""
     candidates = [Path(path).expanduser()] if path else []
@@ -431,6 +506,7 @@ def _cover(checklist: Checklist, session: AuditSession, target: dict, branding: 
         domain=str(target.get("domain") or ""),
         date=now.strftime("%Y-%m-%d"),
         prepared_by=branding.assessor or SELF_ASSESSMENT,
+        self_assessed=not branding.assessor,
         organisation=branding.organisation,
         client=branding.client,
         contact=branding.contact,
@@ -446,7 +522,16 @@ def _headline(verdict: Verdict) -> str:
     return f"{verdict.status}: {verdict.reason}"
 
 
-def _verdict(verdict: Verdict, session: AuditSession) -> VerdictView:
+def _bands(checklist: Checklist) -> list[BandView]:
+    ordered = sorted(checklist.score_bands, key=lambda b: b.min)
+    out = []
+    for i, b in enumerate(ordered):
+        high = ordered[i + 1].min if i + 1 < len(ordered) else 101
+        out.append(BandView(b.min, high - 1, b.band))
+    return out
+
+
+def _verdict(verdict: Verdict, session: AuditSession, checklist: Checklist) -> VerdictView:
     answers = session.data.answers
     flags = []
     for rf in verdict.red_flags:
@@ -470,25 +555,29 @@ def _verdict(verdict: Verdict, session: AuditSession) -> VerdictView:
         tone=tone,
         score=verdict.score,
         band=verdict.band,
+        bands=_bands(checklist),
         bar=[
             BarLine(
                 b.entry.id, b.entry.title, b.status.value, b.status.label,
+                b.status in (Status.PASS, Status.WARN, Status.NA),
                 b.entry.verify if b.status is Status.UNKNOWN else "", [_ref(m) for m in b.items],
             )
             for b in verdict.bar
         ],
         blockers=[_ref(r) for r in verdict.blockers],
         red_flags=flags,
+        red_flag_threshold=checklist.settings.red_flag_threshold,
         senior_engineer=verdict.senior_engineer,
         senior_advice=advice,
         to_verify=[b.entry.title for b in verdict.to_verify],
     )
 
 
-def _item_row(r: ItemResult, checklist: Checklist, override) -> ItemRow:
+def _item_row(r: ItemResult, checklist: Checklist, override, session: AuditSession,
+              changes: list[FindingChange]) -> ItemRow:
     bar_titles = [b.title for b in checklist.bar_for_item(r.item.id)]
     severity = (override.severity if override and override.severity else r.item.severity.value)
-    return ItemRow(
+    row = ItemRow(
         id=r.item.id,
         title=r.item.title,
         area=r.item.area,
@@ -505,6 +594,12 @@ def _item_row(r: ItemResult, checklist: Checklist, override) -> ItemRow:
         override_note=override.note if override else "",
         references=list(r.item.references),
     )
+    if session.data.history:
+        before = session.data.history[-1].items.get(r.item.id, "")
+        change = item_change(before, r.status, [c for c in changes if c.item == r.item.id])
+        if change:
+            row.before, row.change, row.change_label = change.before, change.outcome, change.label
+    return row
 
 
 def _ordered_findings(findings: list[Finding], results: dict[str, ItemResult]) -> list[Finding]:
@@ -526,7 +621,7 @@ def _evidence_line(line: str) -> str:
     return f"{line[:_MAX_EVIDENCE_CHARS]}… ({len(line) - _MAX_EVIDENCE_CHARS} more characters)"
 
 
-def _finding(f: Finding, checklist: Checklist) -> FindingView:
+def _finding(f: Finding, checklist: Checklist, change: FindingChange | None) -> FindingView:
     try:
         item_title = checklist.item(f.item).title if f.item else "Not mapped to a checklist item"
     except KeyError:
@@ -549,33 +644,82 @@ def _finding(f: Finding, checklist: Checklist) -> FindingView:
         references=list(f.references),
         data=dict(f.data),
         at=f.at,
+        retest=change.outcome if change else "",
+        retest_label=change.label if change else "",
     )
 
 
-def _groups(findings: list[FindingView], results: dict[str, ItemResult]) -> list[FindingGroup]:
-    """One group per item: blockers first, then fail, unknown, warn; items that only pass last."""
+def _groups(verdict: Verdict, findings: list[FindingView], answers: list[AnswerView],
+            plan: list[PlanRow]) -> tuple[list[FindingGroup], list[PassingItem]]:
+    """One group per open item (fail, unknown, warn; blockers first) with its findings, the answers that
+    count against it and its fix; a group for findings no item claims; passing items in one short list."""
     by_item: dict[str, list[FindingView]] = {}
     for f in findings:
-        by_item.setdefault(f.item if f.item in results else "", []).append(f)
-    groups = []
-    for item_id, members in by_item.items():
-        r = results.get(item_id)
-        status = r.status if r else Status(max((m.status for m in members), key=lambda s: STATUS_RANK[Status(s)]))
-        groups.append(
-            FindingGroup(
-                item_id=item_id,
-                item_title=r.item.title if r else "Not mapped to a checklist item",
-                status=status.value,
-                label=status.label,
-                blocker=bool(r and r.blocker),
-                open=[m for m in members if Status(m.status) in _OPEN],
-                passing=[m for m in members if Status(m.status) not in _OPEN],
-            )
-        )
-    rank = {Status.FAIL: 0, Status.WARN: 2, Status.UNKNOWN: 1}
-    order = list(by_item)
-    groups.sort(key=lambda g: (not g.blocker, not g.open, rank.get(Status(g.status), 3), order.index(g.item_id)))
-    return groups
+        by_item.setdefault(f.item or "", []).append(f)
+    answers_by_item: dict[str, list[AnswerView]] = {}
+    for a in answers:
+        answers_by_item.setdefault(a.item, []).append(a)
+    fixes = {p.item_id: p for p in plan}
+    verify = {}
+    for b in verdict.bar:
+        if b.status is Status.UNKNOWN:
+            for m in b.items:
+                verify.setdefault(m.item.id, []).append(b.entry.verify)
+
+    groups: list[FindingGroup] = []
+    passing: list[PassingItem] = []
+    for r in verdict.items:
+        members = by_item.pop(r.item.id, [])
+        item_answers = answers_by_item.get(r.item.id, [])
+        if r.status not in _OPEN:
+            passing.append(PassingItem(r.item.id, r.item.title, r.status.value, r.status.label,
+                                       len(members), len(item_answers)))
+            # a passing item may still carry a warning or unknown finding: keep it visible
+            if not any(Status(m.status) in _OPEN for m in members):
+                continue
+        opened = [m for m in members if Status(m.status) in _OPEN]
+        groups.append(FindingGroup(
+            item_id=r.item.id,
+            item_title=r.item.title,
+            area=r.item.area,
+            status=r.status.value,
+            label=r.status.label,
+            severity=r.item.severity.value,
+            blocker=r.blocker,
+            bar=list(r.bar),
+            why=r.item.why,
+            breaks=r.item.breaks,
+            open=opened,
+            passing=[m for m in members if Status(m.status) not in _OPEN],
+            answers=[a for a in item_answers if a.status in ("fail", "warn") or a.unknown],
+            manual_check=list(r.item.manual_check) if r.status is Status.UNKNOWN else [],
+            verify=verify.get(r.item.id, []),
+            fix=fixes.get(r.item.id),
+            common_fix=_common_fix(opened),
+            references=list(dict.fromkeys([*r.item.references, *(ref for m in opened for ref in m.references)])),
+            latency=[s for s in (latency_series(m) for m in members) if s],
+            matrices=[mv for mv in (matrix_view(m) for m in members) if mv],
+        ))
+    stray = [f for fs in by_item.values() for f in fs]
+    if stray:
+        worst = max((Status(f.status) for f in stray), key=STATUS_RANK.__getitem__)
+        groups.append(FindingGroup(
+            item_id="", item_title="Not mapped to a checklist item", area="", status=worst.value,
+            label=worst.label, severity=max((f.severity for f in stray), key=lambda s: SEVERITY_RANK[Severity(s)]),
+            blocker=False, bar=[], why="", breaks="",
+            open=[f for f in stray if Status(f.status) in _OPEN],
+            passing=[f for f in stray if Status(f.status) not in _OPEN], answers=[], manual_check=[], verify=[],
+            fix=None, common_fix="", references=[], latency=[], matrices=[],
+        ))
+    rank = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.WARN: 2}
+    order = {g.item_id: i for i, g in enumerate(groups)}
+    groups.sort(key=lambda g: (not g.blocker, rank.get(Status(g.status), 3), order[g.item_id]))
+    return groups, passing
+
+
+def _common_fix(findings: list[FindingView]) -> str:
+    fixes = {f.fix for f in findings}
+    return fixes.pop() if len(findings) > 1 and len(fixes) == 1 else ""
 
 
 def _window(timeline: str) -> tuple[float, float]:
@@ -592,7 +736,16 @@ def _owner(r: ItemResult) -> str:
     return ""
 
 
-def _plan(verdict: Verdict) -> list[PlanRow]:
+def pick_snippet(snippets: list[SnippetView], stack: str) -> SnippetView | None:
+    """The app's stack when the fix has it, else the stack-neutral one, else the first."""
+    for wanted in (stack, ANY_STACK):
+        for s in snippets:
+            if wanted and s.stack.lower() == wanted:
+                return s
+    return snippets[0] if snippets else None
+
+
+def _plan(verdict: Verdict, stack: str) -> list[PlanRow]:
     rows = []
     for r in verdict.items:
         if r.status not in _OPEN:
@@ -605,8 +758,12 @@ def _plan(verdict: Verdict) -> list[PlanRow]:
             why_when = "access control, secrets, deployment safety or email deliverability"
         else:
             why_when = "polish: fix after launch unless it blocks use"
+        snippets = [SnippetView(s.stack, s.language, s.code) for s in fix.snippets]
+        chosen = pick_snippet(snippets, stack)
+        start, end = _window(fix.timeline)
         rows.append(
             PlanRow(
+                number=0,
                 item_id=r.item.id,
                 title=r.item.title,
                 status=r.status.value,
@@ -614,9 +771,13 @@ def _plan(verdict: Verdict) -> list[PlanRow]:
                 blocker=r.blocker,
                 summary=fix.summary,
                 steps=list(fix.steps),
-                snippets=[SnippetView(s.stack, s.language, s.code) for s in fix.snippets],
+                snippet=chosen,
+                snippets=snippets,
+                other_stacks=[s.stack for s in snippets if s is not chosen],
                 effort_hours=fix.effort_hours,
                 timeline=fix.timeline,
+                start=start,
+                end=end,
                 before_launch=before,
                 when="Before launch" if before else "After launch",
                 why_when=why_when,
@@ -624,15 +785,16 @@ def _plan(verdict: Verdict) -> list[PlanRow]:
             )
         )
     rows.sort(key=lambda p: (not p.before_launch, _window(p.timeline), not p.blocker, -STATUS_RANK[Status(p.status)]))
+    for n, row in enumerate(rows, 1):
+        row.number = n
     return rows
 
 
 def _timeline(plan: list[PlanRow]) -> list[TimelineRow]:
     windows: dict[tuple[str, bool], TimelineRow] = {}
     for p in plan:
-        start, end = _window(p.timeline)
         row = windows.setdefault(
-            (p.timeline, p.before_launch), TimelineRow(p.timeline, start, end, [], 0.0, p.before_launch)
+            (p.timeline, p.before_launch), TimelineRow(p.timeline, p.start, p.end, [], 0.0, p.before_launch)
         )
         row.items.append(p.title)
         row.effort_hours += p.effort_hours
@@ -645,39 +807,6 @@ def _value(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _handover(checklist: Checklist, session: AuditSession) -> list[HandoverField]:
-    answers = session.data.answers
-    fields_: list[HandoverField] = []
-    for key, heading in HANDOVER_FIELDS:
-        entries = []
-        for item, q in checklist.all_questions():
-            if q.handover != key:
-                continue
-            ans = answers.get(f"{item.id}.{q.id}")
-            provided = bool(ans and ans.value is not None and str(ans.value).strip())
-            value = NOT_PROVIDED if ans is None else _value(ans.value)
-            entries.append(HandoverEntry(q.text, value, ans.note if ans else "", provided))
-        if not any(e.provided for e in entries):
-            entries += _handover_from_evidence(key, session)
-        fields_.append(HandoverField(key, heading, entries, any(e.provided for e in entries)))
-    return fields_
-
-
-def _handover_from_evidence(key: str, session: AuditSession) -> list[HandoverEntry]:
-    """What the evidence says for a handover field nobody answered (a finding's data["handover"][key]).
-
-    Shown as provided, with a note that no person confirmed it: the repository's env var names, where
-    alerts route, the rollback path it shows.
-    """
-    out = []
-    for f in sorted(session.findings, key=lambda f: f.id):
-        value = (f.data.get("handover") or {}).get(key) if isinstance(f.data.get("handover"), dict) else None
-        if value and str(value).strip():
-            out.append(HandoverEntry(f"Found by Launch Ready ({f.rule})", str(value),
-                                     "Not confirmed by a person: check it and write it into the handover document.", True))
-    return out
 
 
 def _answers(checklist: Checklist, session: AuditSession) -> tuple[list[AnswerView], list[Unanswered]]:
@@ -711,6 +840,7 @@ def _answer_view(qid: str, item: Item | None, q: Question | None, ans) -> Answer
         note=ans.note,
         evidence=ans.evidence,
         at=ans.at,
+        next_step=q.unknown_next_step if q and ans.value is None else "",
     )
 
 
@@ -726,6 +856,7 @@ def _run(run) -> RunView:
         requests=requests,
         total_requests=sum(r.count for r in requests),
         tool_version=run.tool_version,
+        endpoints=list(run.endpoints),
     )
 
 
@@ -765,34 +896,43 @@ def _limitations(verdict: Verdict, runs: list[RunView], target: dict) -> list[st
     return notes
 
 
-def _is_open(f: Finding) -> bool:
-    return f.status in _OPEN
-
-
-def _retest(session: AuditSession) -> Retest | None:
-    """Against the session the retest started from: what was fixed, what still fails, what is new.
-
-    A finding that disappeared counts as fixed only if its probe ran again; otherwise nobody looked.
-    """
-    base = session.data.baseline
-    if base is None:
-        return None
-    now = session.data.findings
+def _changes(session: AuditSession, checklist: Checklist) -> list[FindingChange]:
+    if session.data.baseline is None:
+        return []
     rerun = set(session.data.runs[-1].probes) if session.data.runs else set()
-    fixed, still = [], []
-    for fid, old in base.items():
-        if not _is_open(old):
-            continue
-        cur = now.get(fid)
-        if cur is None:
-            if old.probe in rerun:
-                fixed.append(old.title)
-        elif _is_open(cur):
-            still.append(cur.title)
-        else:
-            fixed.append(cur.title)
-    new = [f.title for fid, f in now.items() if _is_open(f) and (fid not in base or not _is_open(base[fid]))]
-    return Retest(fixed, still, new)
+    titles = {it.id: it.title for it in checklist.items}
+    changes = finding_changes(session.data.baseline, session.data.findings, rerun)
+    for c in changes:
+        c.item_title = titles.get(c.item or "", c.item or "")
+    return changes
 
 
-__all__ = ["HANDOVER_FIELDS", "ReportData", "build_report_data", "scrub_tree"]
+def _retest(session: AuditSession, verdict: Verdict, changes: list[FindingChange], now: datetime) -> RetestView | None:
+    """Against the audit the retest started from: what was fixed, what still fails, what is new."""
+    if session.data.baseline is None:
+        return None
+    trend = [TrendPoint(m.session, m.at[:10], m.status, m.score, m.band) for m in session.data.history]
+    trend.append(TrendPoint(session.data.name, now.strftime("%Y-%m-%d"), verdict.status, verdict.score, verdict.band))
+    counts: dict[str, int] = {}
+    for c in changes:
+        counts[c.outcome] = counts.get(c.outcome, 0) + 1
+    before = session.data.history[-1] if session.data.history else None
+    return RetestView(
+        since=before.at[:10] if before else "",
+        score_before=before.score if before else verdict.score,
+        score_now=verdict.score,
+        trend=trend,
+        changes=changes,
+        counts=counts,
+    )
+
+
+def _counts(findings: list[FindingView]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for f in findings:
+        out[f.status] = out.get(f.status, 0) + 1
+    return out
+
+
+__all__ = ["HANDOVER_FIELDS", "NOT_PROVIDED", "HandoverEntry", "HandoverField", "ReportData",
+           "build_report_data", "pick_snippet", "report_stack", "scrub_tree"]

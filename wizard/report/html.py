@@ -1,12 +1,17 @@
 """The HTML report: Jinja2 with autoescape on and StrictUndefined, from the bundled templates.
 
 Nothing untrusted is ever marked safe: headers, evidence, answers and notes go through autoescape.
-The only `Markup` is the bundled stylesheet, read from the templates folder.
+The only `Markup` is the bundled stylesheet, read from the templates folder. Pictures are SVG documents
+drawn in Python (`charts.py`) and embedded as data: URIs in <img> tags, so they need no `|safe` either.
+
+One template serves two media: "html" (the single offline file: every stack's fix snippet) and "pdf"
+(the snippet for the app's stack only, so the printed plan stays short).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -16,11 +21,37 @@ from markupsafe import Markup
 
 from wizard.paths import templates_dir
 from wizard.redact import scrub
+from wizard.report import charts
 from wizard.report.data import ReportData
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
+MEDIA = ("html", "pdf")
 _WEBLINK = re.compile(r"^https?://[^\s\"'<>`]+$")
+
+
+@dataclass
+class Pictures:
+    gauge: charts.Picture
+    trend: charts.Picture | None
+    timeline: charts.Picture | None
+    latency: dict[str, charts.Picture] = field(default_factory=dict)  # item id -> picture
+    matrices: dict[str, charts.Picture] = field(default_factory=dict)  # finding id -> picture
+
+
+def pictures(data: ReportData) -> Pictures:
+    v = data.verdict
+    out = Pictures(
+        gauge=charts.score_gauge(v.score, v.band, v.bands, data.look.accent),
+        trend=charts.score_trend(data.retest.trend, v.bands) if data.retest and len(data.retest.trend) > 1 else None,
+        timeline=charts.timeline_chart(data.plan, data.look.accent) if data.plan else None,
+    )
+    for g in data.finding_groups:
+        if g.latency:
+            out.latency[g.item_id] = charts.latency_chart(g.latency, data.p95_ms)
+        for m in g.matrices:
+            out.matrices[m.finding_id] = charts.matrix_chart(m)
+    return out
 
 
 def hours(value: float) -> str:
@@ -74,12 +105,14 @@ def environment() -> Environment:
     return env
 
 
-def render_html(data: ReportData) -> str:
-    """The whole report as one self-contained HTML document (stylesheet inline, logo as data: URI)."""
+def render_html(data: ReportData, medium: str = "html") -> str:
+    """The whole report as one self-contained HTML document (stylesheet inline, pictures as data: URIs)."""
+    if medium not in MEDIA:
+        raise ValueError(f"medium must be one of {MEDIA}")
     css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8")
-    html = environment().get_template(TEMPLATE).render(r=data, css=Markup(css))
+    html = environment().get_template(TEMPLATE).render(r=data, css=Markup(css), pics=pictures(data), medium=medium)
     return scrub(html)
 
 
 def render(data: ReportData) -> str:
-    return render_html(data)
+    return render_html(data, "html")

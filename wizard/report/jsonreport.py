@@ -1,17 +1,21 @@
 """The JSON report: a versioned, documented shape (docs/report-json.md) for CI jobs and other tools.
 
 Bump SCHEMA_VERSION when a key is removed or changes meaning; adding a key is not a breaking change.
+Version 2: `retest` lists every compared finding with its outcome and the score trend (version 1 had
+three lists of titles); `handover` fields are objects with entries that name their source; `plan`
+rows carry steps, the chosen snippet and every snippet.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from wizard.redact import scrub
-from wizard.report.data import FindingView, ReportData
+from wizard.report.data import FindingView, PlanRow, ReportData, SnippetView
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The documented top-level keys, in order (tests compare them with docs/report-json.md).
 TOP_LEVEL_KEYS = (
@@ -40,11 +44,27 @@ def finding_json(f: FindingView) -> dict[str, Any]:
         "references": f.references,
         "data": f.data,
         "at": f.at,
+        "retest": f.retest or None,
+    }
+
+
+def _snippet(s: SnippetView | None) -> dict[str, str] | None:
+    return {"stack": s.stack, "language": s.language, "code": s.code} if s else None
+
+
+def _plan(p: PlanRow) -> dict[str, Any]:
+    return {
+        "number": p.number, "item": p.item_id, "title": p.title, "status": p.status, "blocker": p.blocker,
+        "before_launch": p.before_launch, "why_when": p.why_when, "timeline": p.timeline,
+        "window_hours": [p.start, p.end] if math.isfinite(p.start) else None,
+        "effort_hours": p.effort_hours, "owner": p.owner or None, "summary": p.summary, "steps": p.steps,
+        "snippet": _snippet(p.snippet), "snippets": [_snippet(s) for s in p.snippets],
     }
 
 
 def report_json(data: ReportData) -> dict[str, Any]:
     v = data.verdict
+    rt = data.retest
     doc = {
         "schema_version": SCHEMA_VERSION,
         "tool_version": data.tool_version,
@@ -71,6 +91,7 @@ def report_json(data: ReportData) -> dict[str, Any]:
                 "id": it.id, "title": it.title, "area": it.area, "status": it.status,
                 "bar": bool(it.bar), "blocker": it.blocker, "before_launch": it.before_launch,
                 "severity": it.severity,
+                "retest": {"before": it.before, "outcome": it.change} if it.change else None,
             }
             for it in data.items
         ],
@@ -87,29 +108,54 @@ def report_json(data: ReportData) -> dict[str, Any]:
                 "id": r.id, "started": r.started, "finished": r.finished or None, "probes": r.probes,
                 "tiers": r.tiers, "outcome": r.outcome,
                 "requests": {q.probe: q.count for q in r.requests}, "tool_version": r.tool_version,
+                "endpoints": r.endpoints,
             }
             for r in data.runs
         ],
-        "plan": [
-            {
-                "item": p.item_id, "status": p.status, "before_launch": p.before_launch,
-                "timeline": p.timeline, "effort_hours": p.effort_hours, "owner": p.owner or None,
-                "summary": p.summary,
-            }
-            for p in data.plan
-        ],
+        "plan": [_plan(p) for p in data.plan],
         "handover": {
-            h.key: [{"question": e.question, "value": e.value if e.provided else None, "note": e.note} for e in h.entries]
+            h.key: {
+                "heading": h.heading,
+                "provided": h.provided,
+                "entries": [
+                    {"label": e.label, "value": e.value if e.provided else None, "note": e.note, "source": e.source}
+                    for e in h.entries
+                ],
+            }
             for h in data.handover
         },
         "retest": (
-            {"fixed": data.retest.fixed, "still_failing": data.retest.still_failing, "new": data.retest.new}
-            if data.retest else None
+            {
+                "since": rt.since or None,
+                "score_before": rt.score_before,
+                "score_now": rt.score_now,
+                "trend": [{"session": p.label, "date": p.date, "status": p.status, "score": p.score, "band": p.band}
+                          for p in rt.trend],
+                "counts": rt.counts,
+                "changes": [
+                    {"id": c.id, "title": c.title, "item": c.item, "probe": c.probe, "before": c.before or None,
+                     "now": c.now or None, "outcome": c.outcome}
+                    for c in rt.changes
+                ],
+            }
+            if rt else None
         ),
     }
     return doc
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no Infinity: an open-ended confidence interval becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def render(data: ReportData) -> str:
-    text = json.dumps(report_json(data), indent=2, ensure_ascii=False, default=str) + "\n"
+    doc = _finite(report_json(data))
+    text = json.dumps(doc, indent=2, ensure_ascii=False, default=str, allow_nan=False) + "\n"
     return scrub(text)

@@ -71,4 +71,4 @@ def html_to_pdf(html: str) -> bytes:
 def render(data: ReportData) -> bytes:
     from wizard.report.html import render_html
 
-    return html_to_pdf(scrub(render_html(data)))
+    return html_to_pdf(scrub(render_html(data, "pdf")))
