@@ -203,6 +203,9 @@ def main_with_ops(main: str, fixed: bool) -> str:
                     '        return JSONResponse({"error": "invalid credentials"}, status_code=401)')
         main = _sub(main, '    return Response(buf.getvalue(), media_type="text/csv")',
                     '    audit(request, "customers.exported", "all", "success")\n    return Response(buf.getvalue(), media_type="text/csv")')
+        main = _sub(main, '    db.issue_temporary_password(request.path_params["username"])\n',
+                    '    db.issue_temporary_password(request.path_params["username"])\n'
+                    '    audit(request, "user.password_reset", request.path_params["username"], "success")\n')
     main = _sub(main, "\n\nroutes = [", ADMIN_SET_ROLE + "\n\nroutes = [")
     main = _sub(main, '    Route("/admin/export", admin_export, methods=["GET"]),\n',
                 '    Route("/admin/export", admin_export, methods=["GET"]),\n'
