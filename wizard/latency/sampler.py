@@ -116,7 +116,8 @@ class Health:
 class RunResult:
     endpoints: list[EndpointRun]
     health: Health
-    planned_rate: float
+    planned_rate: float  # per endpoint
+    lanes: int = 1
     stopped: str | None = None  # why the whole run stopped early
     paused: float = 0.0  # seconds spent waiting on Retry-After
 
@@ -182,7 +183,7 @@ class Sampler:
             self._settle(run)
         lags = sorted(x.lag for r in runs for x in r.samples)
         health = Health(lags, time.thread_time() - cpu0, wall, sum(len(r.samples) + len(r.warmups) for r in runs))
-        return RunResult(runs, health, s.rate, self._stopped, self._paused)
+        return RunResult(runs, health, s.rate, s.lanes, self._stopped, self._paused)
 
     async def _sleep(self, delay: float) -> None:
         """Sleep until the next send, or until a decision or a 429 changes the plan (`_wake`).

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from wizard.engine.auth import login
 from wizard.engine.http import BlockedRequest, RequestFailed
 from wizard.latency.clocks import SERVER_SIDE
+from wizard.latency.cold import ConnectionSetup, measure_connection
 from wizard.latency.plan import FIRST_LOOK, WARMUP, LatencyPlan, build_plan
 from wizard.latency.sampler import FAIL, INCONCLUSIVE, PASS, EndpointRun, RunResult, Sampler, SamplerSettings, Target
 from wizard.latency.selfcheck import ClientCheck, bottleneck, measure_client
@@ -99,6 +100,7 @@ class LatencyProbe(Probe):
             check = await measure_client(rate=max(20.0, plan.total_rate), timeout=ctx.http.policy.timeout)
         except (OSError, RuntimeError, RequestFailed, BlockedRequest) as err:
             check_error = f"the self-check could not run ({err})"
+        setup = await self._connection_setup(ctx, ctx.base_url + "/")
         bar = ctx.settings.p95_ms / 1000
         settings = SamplerSettings(
             rate=plan.rate, max_samples=per_endpoint, bar=bar, lanes=plan.lanes,
@@ -109,8 +111,18 @@ class LatencyProbe(Probe):
         result = await Sampler(ctx.http, self.id, settings, lambda msg: self.progress(ctx, msg)).run(targets)
         limited = bottleneck(check, result, bar) + ([check_error] if check_error else [])
         for run in result.endpoints:
-            for finding in self._findings(ctx, run, result, check, limited):
+            for finding in self._findings(ctx, run, result, check, limited, setup):
                 yield finding
+
+    async def _connection_setup(self, ctx: ProbeContext, url: str) -> ConnectionSetup | None:
+        import asyncio
+        import ssl
+
+        try:
+            ctx.http.check("GET", url)  # the same scope rules as every request
+            return await measure_connection(url, ctx.http.policy.verify, min(5.0, ctx.http.policy.timeout))
+        except (BlockedRequest, OSError, ssl.SSLError, asyncio.TimeoutError):
+            return None
 
     async def _login_headers(self, ctx: ProbeContext) -> dict[str, str]:
         role = _login_role(ctx.config) if ctx.allows(Tier.LOGIN) else None
@@ -124,7 +136,7 @@ class LatencyProbe(Probe):
 
     # -- findings -------------------------------------------------------------------------------
     def _findings(self, ctx: ProbeContext, run: EndpointRun, result: RunResult, check: ClientCheck | None,
-                  limited: list[str]) -> list[Finding]:
+                  limited: list[str], setup: ConnectionSetup | None) -> list[Finding]:
         key = run.target.key
         location = Location(url=run.target.url, method=run.target.method)
         bar_ms = ctx.settings.p95_ms
@@ -139,7 +151,7 @@ class LatencyProbe(Probe):
         if limited and verdict in (PASS, FAIL, INCONCLUSIVE):
             verdict, reason = "sampler-limited", "; ".join(limited)
         status, title = self._headline(key, verdict, reason, p95, bar_ms, n)
-        data = self._data(run, result, check, limited, verdict, reason, (p50, p95, p99), bar_ms)
+        data = self._data(run, result, check, limited, verdict, reason, (p50, p95, p99), bar_ms, setup)
         out = [self.finding(
             "latency.p95", status, title, key=key, location=location,
             severity=Severity.HIGH if status is Status.FAIL else (Severity.INFO if status is Status.PASS else Severity.MEDIUM),
@@ -201,7 +213,7 @@ class LatencyProbe(Probe):
 
     @staticmethod
     def _data(run: EndpointRun, result: RunResult, check: ClientCheck | None, limited: list[str], verdict: str,
-              reason: str, pcts: tuple[float, float, float], bar_ms: float) -> dict:
+              reason: str, pcts: tuple[float, float, float], bar_ms: float, setup: ConnectionSetup | None) -> dict:
         totals, waits = run.totals(), run.waits()
         n = len(totals)
         errors = run.errors()
@@ -228,9 +240,11 @@ class LatencyProbe(Probe):
             "wait_p50_ms": _ms(nearest_rank(waits, 0.5)) if waits else None,
             "wait_p95_ms": _ms(nearest_rank(waits, 0.95)) if waits else None,
             "wait_p99_ms": _ms(nearest_rank(waits, 0.99)) if waits else None,
-            "cold": None if cold is None else {
-                "total_ms": _ms(cold.total + (cold.connect or 0) + (cold.tls or 0)),
-                "connect_ms": _ms(cold.connect), "tls_ms": _ms(cold.tls), "new_connection": cold.new_connection},
+            "cold": {  # the warm-up request, and a fresh connection's setup measured on its own
+                "total_ms": None if cold is None else _ms(cold.total + (cold.connect or 0) + (cold.tls or 0)),
+                "new_connection": bool(cold and cold.new_connection),
+                "connect_ms": _ms(setup.connect) if setup else None,
+                "tls_ms": _ms(setup.tls) if setup else None},
             "new_connections": sum(1 for s in run.samples if s.new_connection),
             "send_lag_ms": {"p50": _ms(nearest_rank(lags, 0.5)), "p99": _ms(nearest_rank(lags, 0.99)), "max": _ms(lags[-1])},
             "rate": {"planned": result.planned_rate, "achieved": round(achieved, 3) if achieved else None},
@@ -246,13 +260,11 @@ class LatencyProbe(Probe):
         span = f"{'-' if lo is None else f'{lo:.0f}'} to {'open' if hi is None else f'{hi:.0f}'} ms"
         p99_note = " (low confidence: under 1,000 samples)" if d["p99_low_confidence"] else ""
         cold = d["cold"]
-        if cold is None:
-            cold_line = "cold: no warm-up answer"
-        elif cold["new_connection"]:
-            tls = f", TLS {cold['tls_ms']:.1f} ms" if cold["tls_ms"] is not None else ""
-            cold_line = f"cold (first request, not in the sample): {cold['total_ms']:.0f} ms on a new connection (connect {cold['connect_ms']:.1f} ms{tls})"
-        else:
-            cold_line = f"cold (first request, not in the sample): {cold['total_ms']:.0f} ms on a reused connection"
+        first = "no answer" if cold["total_ms"] is None else (
+            f"{cold['total_ms']:.0f} ms on a {'new' if cold['new_connection'] else 'reused'} connection")
+        setup = "not measured" if cold["connect_ms"] is None else (
+            f"connect {cold['connect_ms']:.1f} ms" + (f" + TLS {cold['tls_ms']:.1f} ms" if cold["tls_ms"] is not None else ""))
+        cold_line = f"cold (first request, not in the sample): {first}; a fresh connection costs {setup} on top"
         errors = ", ".join(f"{k} {v}" for k, v in sorted(d["errors_by_class"].items())) or "none"
         achieved = d["rate"]["achieved"]
         lines = [
