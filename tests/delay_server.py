@@ -2,7 +2,7 @@
 for the latency sampler.
 
 Each route has a delay model:
-- `LogNormal(p95)`: lognormal delays with a chosen p95 (sigma 0.5 by default);
+- `LogNormal(p95)`: lognormal delays with a chosen p95 (sigma 0.4 by default: p50 = 0.52 x p95);
 - `Mixture()`: 90% of answers in 50 ms, 10% in 600 ms (a p95 of 600 ms that a mean of 105 ms hides);
 - `Stall()`: 10 ms of work, but the whole server freezes 200 ms every 2 s (what closed-loop tools miss);
 - `Fixed(s)`: always s seconds (0 for the zero-delay case).
@@ -11,9 +11,11 @@ A route may also answer with errors (`fail_every`, `status`) or rate-limit (`sta
 `served` holds one record per answer: path, arrival time, how long the server held it (measured by
 the server itself, from the end of the request head to the end of the write) and the status.
 
-In-process: `with DelayServer(standard_routes()) as srv: ... srv.url, srv.served`.
-As a process (the benchmark, hey): `python tests/delay_server.py` prints `PORT n` and serves until
-killed; `GET /__served?path=/x` returns the records as JSON and `GET /__reset` clears them.
+In-process: `with DelayServer(routes) as srv: ... srv.url, srv.served_on(path)`.
+In its own process (`with DelayProcess() as srv:`, same interface, standard routes): no shared GIL
+with the client under test, so what the client measures is the server plus the network, nothing
+else. By hand: `python tests/delay_server.py [seed]` prints `PORT n` and serves until killed;
+`GET /__served?path=/x` returns the records as JSON and `GET /__reset` clears them.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import asyncio
 import json
 import math
 import random
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from statistics import NormalDist
 from urllib.parse import parse_qs, urlsplit
@@ -33,7 +37,7 @@ Z95 = NormalDist().inv_cdf(0.95)
 
 
 class LogNormal:
-    def __init__(self, p95: float, sigma: float = 0.5, seed: int = 1):
+    def __init__(self, p95: float, sigma: float = 0.4, seed: int = 1):
         self.median = p95 / math.exp(Z95 * sigma)
         self.sigma = sigma
         self.rng = random.Random(seed)
@@ -218,6 +222,39 @@ class DelayServer:
         await writer.drain()
         if parts.path in self.routes:
             self.served.append(Served(parts.path, arrival - self.t0, time.perf_counter() - arrival, status))
+
+
+class DelayProcess:
+    """`standard_routes(seed)` served by a child process; `served_on` reads its records over HTTP."""
+
+    def __init__(self, seed: int = 1):
+        self.seed = seed
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def __enter__(self) -> "DelayProcess":
+        self.proc = subprocess.Popen([sys.executable, __file__, str(self.seed)], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2:
+            self.proc.kill()
+            raise RuntimeError("delay server process did not start")
+        self.url = f"http://127.0.0.1:{line[1]}"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc:
+            self.proc.kill()
+            self.proc.wait()
+
+    def _get(self, path: str):
+        with urllib.request.urlopen(self.url + path, timeout=10) as resp:
+            return json.load(resp)
+
+    def served_on(self, path: str) -> list[Served]:
+        return [Served(**s) for s in self._get(f"/__served?path={path}")]
+
+    def reset(self) -> None:
+        self._get("/__reset")
 
 
 def main() -> None:

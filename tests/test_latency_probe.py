@@ -14,7 +14,7 @@ from wizard.model import Status, Tier
 from wizard.probes.base import ProbeContext
 from wizard.probes.latency import LatencyProbe
 
-from delay_server import DelayServer, standard_routes
+from delay_server import DelayProcess
 
 DATA_KEYS = {"samples_ms", "p50_ms", "p95_ms", "p99_ms", "ci_ms", "n", "errors"}  # the report's chart reads these
 
@@ -44,7 +44,7 @@ async def run_probe(config: Config, tier=Tier.PASSIVE, budget=1500, hog=None, cr
 
 @pytest.fixture(scope="module")
 def server():
-    with DelayServer(standard_routes(seed=1)) as srv:
+    with DelayProcess(seed=1) as srv:
         yield srv
 
 

@@ -12,7 +12,7 @@ from wizard.engine.http import ClientPolicy, ScopedClient
 from wizard.latency.sampler import FAIL, INCONCLUSIVE, PASS, STOPPED, Sampler, SamplerSettings, Target, retry_after_seconds
 from wizard.stats import nearest_rank
 
-from delay_server import DelayServer, Fixed, Route, Stall, standard_routes
+from delay_server import DelayProcess, DelayServer, Fixed, Route, Stall
 
 
 def target(srv, path: str) -> Target:
@@ -31,7 +31,7 @@ async def sample(srv, paths, rate_per_host=50.0, timeout=5.0, **kw):
 
 @pytest.fixture(scope="module")
 def server():
-    with DelayServer(standard_routes(seed=1)) as srv:
+    with DelayProcess(seed=1) as srv:  # its own process: no GIL shared with the client under test
         yield srv
 
 
@@ -82,6 +82,10 @@ def test_every_sample_is_kept_and_the_server_served_each_one(verdicts, server):
     for run in result.endpoints:
         assert len(run.samples) >= run.decided_at  # answers that came in after the call are kept too
         assert len(run.warmups) == 1 and run.cold is not None
+    slow = by_key(result)["GET /p95-700"]  # only this run asked for /p95-700
+    served = sorted(s.held for s in server.served_on("/p95-700"))
+    assert len(served) == len(slow.samples) + 1
+    assert nearest_rank(slow.totals(), 0.5) >= nearest_rank(served, 0.5)  # the client never reads faster than served
 
 
 def test_the_open_model_sees_a_server_stall_that_a_closed_loop_hides(verdicts):
