@@ -257,7 +257,8 @@ class LatencyProbe(Probe):
     @staticmethod
     def _evidence(run: EndpointRun, result: RunResult, check: ClientCheck | None, d: dict) -> list[str]:
         lo, hi = d["ci_ms"]
-        span = f"{'-' if lo is None else f'{lo:.0f}'} to {'open' if hi is None else f'{hi:.0f}'} ms"
+        span = (f"{lo:.0f} to {hi:.0f} ms" if lo is not None and hi is not None
+                else f"above {lo:.0f} ms (too few samples for an upper end)" if lo is not None else "not bounded yet")
         p99_note = " (low confidence: under 1,000 samples)" if d["p99_low_confidence"] else ""
         cold = d["cold"]
         first = "no answer" if cold["total_ms"] is None else (
