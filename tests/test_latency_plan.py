@@ -97,3 +97,10 @@ def test_rate_has_a_hard_cap(tmp_path: Path):
     path.write_text('[target]\nurl = "https://a.example.com"\n\n[latency]\nrate = 50\n')
     with pytest.raises(UserError, match="20"):
         load_config(path)
+
+
+def test_a_long_list_of_writes_is_summarised_not_dumped():
+    many = DEMO + [Endpoint("POST", f"/api/things{i}") for i in range(20)]
+    lines = build_plan(Latency(), many, logged_in=True, rate_per_host=20).describe()
+    assert sum(line.startswith("Not timed:") for line in lines) == 6
+    assert lines[-1].startswith("Not timed: ") and "more write route(s)" in lines[-1]

@@ -153,3 +153,13 @@ def test_an_unknown_side_stays_open_rather_than_guessed(server):
     result, _ = asyncio.run(sample(server, ["/zero"], rate=20, max_samples=50))
     run = result.endpoints[0]
     assert run.outcome == INCONCLUSIVE and math.isinf(run.ci[1])  # 50 samples cannot bound a p95 from above
+
+
+async def test_cancelling_the_run_leaves_no_request_behind(server):
+    task = asyncio.create_task(sample(server, ["/p95-300", "/p95-700"], rate=20, lanes=2, max_samples=200))
+    await asyncio.sleep(1.0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0)
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []

@@ -28,6 +28,7 @@ WARMUP = 1  # requests per endpoint before the timed ones, reported apart as "co
 QUANTILE = 0.95
 CONFIDENCE = 0.95
 FIRST_LOOK = 50
+SHOW_SKIPPED = 5  # "not timed" lines in the plan; an API with 80 write routes gets one summary line
 
 # Rules as data: how a route is recognised.
 _LOGIN = re.compile(r"/(log-?in|sign-?in|auth(?:enticate)?|sessions?|token)(?:/|$)", re.I)
@@ -132,7 +133,10 @@ class LatencyPlan:
                 f"{_duration(self.typical_seconds())} in all when answers are clear); at most {self.max_samples} requests "
                 f"each: {self.max_requests():,} requests and {_duration(self.max_seconds())} at most.",
             ]
-        lines += [f"Not timed: {route} ({why})" for route, why in self.skipped]
+        shown = self.skipped[:SHOW_SKIPPED]
+        lines += [f"Not timed: {route} ({why})" for route, why in shown]
+        if len(self.skipped) > len(shown):
+            lines.append(f"Not timed: {len(self.skipped) - len(shown)} more write route(s)")
         return lines
 
 

@@ -138,12 +138,29 @@ class Sampler:
     async def run(self, targets: list[Target]) -> RunResult:
         s = self.s
         runs = [EndpointRun(t, s.max_samples, looks(s.max_samples, s.first_look)) for t in targets]
-        pending = deque(runs)
         schedule = Schedule(s.rate, s.min_gap, s.seed)
         self._schedule = schedule
         tasks: set[asyncio.Task] = set()
         self._start = start = time.perf_counter()
         cpu0 = time.thread_time()
+        try:
+            await self._dispatch(runs, schedule, tasks)
+            if tasks:
+                await asyncio.gather(*tasks)
+        finally:  # cancelled (the person pressed esc, or a time limit): no request outlives the run
+            for task in list(tasks):
+                task.cancel()
+        wall = time.perf_counter() - start
+        for run in runs:
+            self._settle(run)
+        lags = sorted(x.lag for r in runs for x in r.samples)
+        health = Health(lags, time.thread_time() - cpu0, wall, sum(len(r.samples) + len(r.warmups) for r in runs))
+        return RunResult(runs, health, s.rate, s.lanes, self._stopped, self._paused)
+
+    async def _dispatch(self, runs: list[EndpointRun], schedule: Schedule, tasks: set[asyncio.Task]) -> None:
+        """Send on schedule until every endpoint is decided, out of budget, or the run stops."""
+        s, start = self.s, self._start
+        pending = deque(runs)
         active: list[EndpointRun] = []
         while True:
             active = [r for r in active if r.sending]
@@ -176,14 +193,6 @@ class Sampler:
             task.add_done_callback(tasks.discard)
         for run in pending:
             run.outcome, run.reason, run.sending = STOPPED, f"not timed: {self._stopped}", False
-        if tasks:
-            await asyncio.gather(*tasks)
-        wall = time.perf_counter() - start
-        for run in runs:
-            self._settle(run)
-        lags = sorted(x.lag for r in runs for x in r.samples)
-        health = Health(lags, time.thread_time() - cpu0, wall, sum(len(r.samples) + len(r.warmups) for r in runs))
-        return RunResult(runs, health, s.rate, s.lanes, self._stopped, self._paused)
 
     async def _sleep(self, delay: float) -> None:
         """Sleep until the next send, or until a decision or a 429 changes the plan (`_wake`).

@@ -8,7 +8,9 @@ was the bottleneck. This module turns the results into findings a founder can re
 
 from __future__ import annotations
 
+import asyncio
 import math
+import ssl
 from collections.abc import AsyncIterator
 
 from wizard.engine.auth import login
@@ -112,12 +114,11 @@ class LatencyProbe(Probe):
         limited = bottleneck(check, result, bar) + ([check_error] if check_error else [])
         for run in result.endpoints:
             for finding in self._findings(ctx, run, result, check, limited, setup):
+                if finding.rule == "latency.p95":
+                    finding.data["plan"] = plan.describe()  # the method, for the report's appendix
                 yield finding
 
     async def _connection_setup(self, ctx: ProbeContext, url: str) -> ConnectionSetup | None:
-        import asyncio
-        import ssl
-
         try:
             ctx.http.check("GET", url)  # the same scope rules as every request
             return await measure_connection(url, ctx.http.policy.verify, min(5.0, ctx.http.policy.timeout))
