@@ -120,6 +120,7 @@ def standard_routes(seed: int = 1) -> dict[str, Route]:
         "/broken": Route(Fixed(0.001), status=503),
         "/slow-limit": Route(Fixed(0.005), status=429, fail_every=10, retry_after="1"),
         "/not-found": Route(Fixed(0.001), status=404),
+        "/moved": Route(Fixed(0.001), status=302),
     }
 
 

@@ -163,3 +163,10 @@ async def test_cancelling_the_run_leaves_no_request_behind(server):
         await task
     await asyncio.sleep(0)
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+def test_refusals_and_redirects_are_not_taken_for_the_page(server):
+    result, _ = asyncio.run(sample(server, ["/not-found", "/moved"], rate=20, lanes=2, max_samples=50))
+    refused, moved = result.endpoints
+    assert refused.outcome == STOPPED and "50 of 50 answers were errors" in refused.reason
+    assert moved.outcome == STOPPED and "redirects" in moved.reason

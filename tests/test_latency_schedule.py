@@ -54,3 +54,12 @@ def test_a_retry_after_moves_every_send_back_and_removed_lanes_stop():
     assert {lane for _, lane in drain(s, 8.0)} == {"b"}
     s.remove("b")
     assert s.peek() is None and not s
+
+
+def test_an_endpoint_started_during_a_pause_waits_for_it_too():
+    s = Schedule(rate=10, seed=5)
+    s.add("a", 0.0)
+    drain(s, 1.0)
+    s.delay_all(until=4.0)
+    s.add("b", 1.0)
+    assert min(t for t, _ in drain(s, 6.0)) >= 4.0

@@ -252,6 +252,11 @@ class Sampler:
             self._decide(run, STOPPED, f"{bad} of {n} answers were errors: timing error pages says nothing "
                                        "about the real work (check the path and the login)")
             return
+        moved = sum(1 for x in run.samples if x.status is not None and 300 <= x.status < 400)
+        if moved * 2 > n:
+            self._decide(run, STOPPED, f"{moved} of {n} answers were redirects: the page itself was not timed "
+                                       "(give the final path, and check the test login still works)")
+            return
         lo, hi = quantile_ci(ordered, self.s.quantile, self.decision_confidence)
         run.ci, run.ci_n = (lo, hi), n
         p95 = nearest_rank(ordered, self.s.quantile)

@@ -27,13 +27,14 @@ class Schedule:
         self._slot_start: dict[Hashable, float] = {}
         self._last = -math.inf
         self._seq = 0
+        self._hold_until = -math.inf  # a Retry-After: nothing goes out before this
 
     def __bool__(self) -> bool:
         return bool(self._slot_start)
 
     def add(self, lane: Hashable, start: float) -> None:
-        """Start a lane: its first slot begins at `start`."""
-        self._slot_start[lane] = start
+        """Start a lane: its first slot begins at `start` (or when a pause ends)."""
+        self._slot_start[lane] = max(start, self._hold_until)
         self._push(lane)
 
     def remove(self, lane: Hashable) -> None:
@@ -41,6 +42,7 @@ class Schedule:
 
     def delay_all(self, until: float) -> None:
         """Nothing goes out before `until` (a 429's Retry-After); each lane's slots move back as a block."""
+        self._hold_until = max(self._hold_until, until)
         entries = [(raw, seq, lane) for raw, seq, lane in self._heap if lane in self._slot_start]
         if not entries:
             return
