@@ -66,7 +66,7 @@ def test_the_plan_says_what_will_be_sent_before_it_runs():
     config = Config.model_validate({"target": {"url": "https://admin.example.com"}, "roles": {"admin": {"token_env": "T"}}})
     probe = LatencyProbe()
     lines = probe.login_plan(config, DEMO)
-    assert len(lines) == 1 and "test role 'admin'" in lines[0] and "GET /api/reports/search (search)" in lines[0]
+    assert len(lines) == 1 and "test role 'admin' (its token" in lines[0] and "GET /api/reports/search (search)" in lines[0]
     assert "read-only requests" in lines[0] and "5/s per route" in lines[0]
     passive = probe.plan(config, DEMO)
     assert "without logging in" in passive[0] and "self-check" in passive[0]

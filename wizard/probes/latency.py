@@ -69,7 +69,9 @@ class LatencyProbe(Probe):
         if not plan.entries:
             return []
         routes = ", ".join(f"{e.key} ({e.group})" for e in plan.entries)
-        return [f"1 login as test role '{role}', then at most {plan.max_requests():,} read-only requests "
+        how = (f"1 login as test role '{role}'" if config.roles[role].login
+               else f"test role '{role}' (its token or cookie; no login request)")
+        return [f"{how}, then at most {plan.max_requests():,} read-only requests "
                 f"({plan.rate:g}/s per route, {plan.lanes} routes at a time) to time: {routes}"]
 
     def not_applicable(self, ctx: ProbeContext) -> str | None:
