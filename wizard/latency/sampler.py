@@ -30,6 +30,7 @@ from wizard.latency.schedule import Schedule
 from wizard.stats import looks, nearest_rank, per_look_confidence, quantile_ci
 
 PASS, FAIL, INCONCLUSIVE, STOPPED = "pass", "fail", "inconclusive", "stopped"
+SPIN = 0.001  # seconds before a send when the sampler stops sleeping and yields until the exact moment
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,13 @@ class Sampler:
                 continue
             when, run = nxt
             delay = when - time.perf_counter()
-            if delay > 0:
-                await self._sleep(delay)
+            if delay > SPIN:
+                await self._sleep(delay - SPIN)
                 continue
+            if delay > 0:
+                while time.perf_counter() < when and not self._stopped:
+                    await asyncio.sleep(0)  # the last millisecond: the selector's timer rounds up to whole ms
+                continue  # the plan may have changed meanwhile (a decision, a 429)
             when, run = schedule.take()
             warmup = run.issued < s.warmup
             run.issued += 1
