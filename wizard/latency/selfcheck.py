@@ -21,7 +21,7 @@ _RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r
 
 
 @dataclass(frozen=True)
-class Limits:
+class BottleneckLimits:
     """When the client counts as the bottleneck (shares are of the p95 bar).
 
     A bottleneck is sustained, not one hiccup of a busy machine: the rules read medians and the
@@ -35,7 +35,7 @@ class Limits:
     rate_share: float = 0.90  # achieved / planned request rate
 
 
-LIMITS = Limits()
+LIMITS = BottleneckLimits()
 
 
 @dataclass
@@ -99,7 +99,7 @@ async def measure_client(rate: float, n: int = 30, timeout: float = 5.0) -> Clie
     )
 
 
-def bottleneck(check: ClientCheck | None, result: RunResult, bar: float, limits: Limits = LIMITS) -> list[str]:
+def bottleneck(check: ClientCheck | None, result: RunResult, bar: float, limits: BottleneckLimits = LIMITS) -> list[str]:
     """Plain reasons the client was the bottleneck; empty when its figures are clean."""
     reasons = []
     if check is not None and check.total_p50 > limits.overhead_share * bar:
