@@ -166,6 +166,28 @@ class Limits(Strict):
     max_body_bytes: int = Field(2_000_000, gt=0)
 
 
+class Latency(Strict):
+    """The latency sample: what to time, how fast, how many requests at most (see wizard/latency/plan.py)."""
+
+    endpoints: list[str] = Field(
+        default_factory=list,
+        description="'METHOD /path [group]' to time (group: login, search, list, detail, create-update); "
+                    "empty: picked from the endpoint inventory. Only GET and HEAD are ever sent.")
+    rate: float = Field(5.0, gt=0, le=20, description="Requests per second per endpoint (hard cap 20).")
+    max_samples: int = Field(400, ge=50, le=5000,
+                             description="Most timed requests per endpoint; it stops sooner once the p95 is clearly under or over the bar.")
+    max_endpoints: int = Field(4, ge=1, le=20, description="How many endpoints to pick when `endpoints` is empty.")
+
+    @field_validator("endpoints")
+    @classmethod
+    def _entries(cls, v: list[str]) -> list[str]:
+        from wizard.latency.plan import parse_entry
+
+        for entry in v:
+            parse_entry(entry)  # ValueError names the entry
+        return v
+
+
 class Branding(Strict):
     assessor: str = ""
     organisation: str = ""
@@ -194,6 +216,7 @@ class Config(Strict):
     access: list[AccessRule] = Field(default_factory=list, description="Expected access per route; first match wins.")
     consent: Consent = Field(default_factory=Consent)
     limits: Limits = Field(default_factory=Limits)
+    latency: Latency = Field(default_factory=Latency)
     branding: Branding = Field(default_factory=Branding)
     secrets: Secrets = Field(default_factory=Secrets)
 

@@ -73,11 +73,15 @@ class BudgetExhausted(BlockedRequest):
 
 
 class RequestFailed(Exception):
-    """The request was sent but got no usable answer (timeout, reset, not HTTP, too big)."""
+    """The request was sent but got no usable answer (timeout, reset, not HTTP, too big).
 
-    def __init__(self, reason: str, url: str):
+    `kind` sorts failures for counting: timeout, connect, protocol or failed.
+    """
+
+    def __init__(self, reason: str, url: str, kind: str = "failed"):
         self.reason = reason
         self.url = url
+        self.kind = kind
         super().__init__(f"{reason}: {url}")
 
 
@@ -97,6 +101,9 @@ class Response:
     elapsed: float
     truncated: bool = False
     history: list["Response"] = field(default_factory=list)
+    # With request(timings=True): perf_counter stamps "start" (after the rate-limit wait), "end", and
+    # httpcore's trace events ("connect_tcp.started", "send_request_body.complete", ...).
+    timings: dict[str, float] | None = None
 
     @property
     def text(self) -> str:
@@ -212,9 +219,14 @@ class ScopedClient:
         headers: dict[str, str] | None = None,
         follow_redirects: bool = True,
         login: bool = False,
+        timings: bool = False,
         **kwargs,
     ) -> Response:
-        """Send within policy, following redirects hop by hop (each hop checked against scope)."""
+        """Send within policy, following redirects hop by hop (each hop checked against scope).
+
+        `timings=True` stamps each phase of the (last) exchange on `Response.timings`, for latency
+        clocks that leave the client's own work out (request sent -> response headers received).
+        """
         method = method.upper()
         headers = dict(headers or {})
         history: list[Response] = []
@@ -222,7 +234,7 @@ class ScopedClient:
         origin_host = urlsplit(url).hostname
         for hop in range(self.policy.max_redirects + 1):
             self.check(method, current, login=login)
-            resp = await self._send_once(method, current, probe=probe, headers=headers, **kwargs)
+            resp = await self._send_once(method, current, probe=probe, headers=headers, timings=timings, **kwargs)
             resp.history = history
             if not follow_redirects or resp.status not in (301, 302, 303, 307, 308):
                 return resp
@@ -241,12 +253,17 @@ class ScopedClient:
             current = nxt
         raise RequestFailed(f"more than {self.policy.max_redirects} redirects (redirect loop?)", url)
 
-    async def _send_once(self, method: str, url: str, *, probe: str, headers: dict[str, str], **kwargs) -> Response:
+    async def _send_once(self, method: str, url: str, *, probe: str, headers: dict[str, str],
+                         timings: bool = False, **kwargs) -> Response:
         assert self._client is not None, "use ScopedClient as an async context manager"
         if self._total >= self.policy.budget:
             raise BudgetExhausted(f"request budget of {self.policy.budget} used up", url)
         self._total += 1
         self.sent[probe] += 1
+        stamps: dict[str, float] | None = None
+        if timings:
+            stamps = {}
+            kwargs["extensions"] = {**kwargs.get("extensions", {}), "trace": _phase_recorder(stamps)}
         await self._wait_for_slot(urlsplit(url).hostname or "")
         started = time.perf_counter()  # after the rate-limit wait: elapsed is the server's time
         status: int | None = None
@@ -255,20 +272,23 @@ class ScopedClient:
                 self._fetch(method, url, headers, kwargs), timeout=self.policy.timeout
             )
             status = resp.status
-            resp.elapsed = time.perf_counter() - started
+            ended = time.perf_counter()
+            resp.elapsed = ended - started
+            if stamps is not None:
+                resp.timings = {**stamps, "start": started, "end": ended}
             return resp
         except asyncio.TimeoutError:
-            raise RequestFailed(f"no complete answer within {self.policy.timeout:g} s", url) from None
+            raise RequestFailed(f"no complete answer within {self.policy.timeout:g} s", url, "timeout") from None
         except httpx.TooManyRedirects:
             raise RequestFailed("redirect loop", url) from None
         except httpx.ConnectError as err:
-            raise RequestFailed(_connect_reason(err), url) from None
+            raise RequestFailed(_connect_reason(err), url, "connect") from None
         except httpx.RemoteProtocolError as err:
-            raise RequestFailed(f"the server did not speak valid HTTP ({_short(err)})", url) from None
+            raise RequestFailed(f"the server did not speak valid HTTP ({_short(err)})", url, "protocol") from None
         except httpx.DecodingError as err:
             raise RequestFailed(f"undecodable response body ({_short(err)})", url) from None
         except httpx.TimeoutException:
-            raise RequestFailed(f"timed out after {self.policy.timeout:g} s", url) from None
+            raise RequestFailed(f"timed out after {self.policy.timeout:g} s", url, "timeout") from None
         except httpx.HTTPError as err:
             raise RequestFailed(f"request failed ({type(err).__name__}: {_short(err)})", url) from None
         finally:
@@ -294,6 +314,16 @@ class ScopedClient:
             return Response(method, str(resp.url), resp.status_code, resp.headers, b"".join(chunks), 0.0, truncated)
         finally:
             await resp.aclose()
+
+
+def _phase_recorder(stamps: dict[str, float]):
+    """An httpcore `trace` callback that stamps each event: "http11.send_request_body.complete" ->
+    stamps["send_request_body.complete"] = perf_counter()."""
+
+    async def trace(event: str, info: dict) -> None:
+        stamps[event.partition(".")[2]] = time.perf_counter()
+
+    return trace
 
 
 def _short(err: Exception) -> str:
