@@ -33,6 +33,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wizard.demo import surface
+
 __all__ = [
     "APP_NAME",
     "APP_VERSION",
@@ -88,6 +90,7 @@ FIXED_SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    **surface.ISOLATION_HEADERS,
 }
 
 SEARCH_DELAY_SECONDS = 0.7  # flawed build only; +/- 0.05 s jitter
@@ -281,12 +284,13 @@ async def home(request: Request) -> Response:
         f"<h1>{html.escape(APP_NAME)}</h1>\n"
         "<p>Internal operations console for the Acme support team.</p>\n"
         "<p><a href=\"/login\">Sign in</a></p>\n"
-        "<p id=\"status\"></p>\n<ul id=\"customers\"></ul>",
+        "<p id=\"status\"></p>\n<ul id=\"customers\"></ul>"
+        + ("" if _state(request).fixed else "\n" + surface.MIXED_CONTENT_IMG),
     )
 
 
 async def static_js(request: Request) -> Response:
-    return Response(_APP_JS, media_type="application/javascript")
+    return Response(surface.bundle(_APP_JS, _state(request).fixed), media_type="application/javascript")
 
 
 async def static_css(request: Request) -> Response:
@@ -574,12 +578,16 @@ def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) ->
         Route("/admin/export", admin_export, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
     ]
+    if not fixed:  # the HTTP-surface flaws: see wizard/demo/surface.py
+        routes += surface.flawed_routes(_APP_JS, APP_VERSION)
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLogMiddleware, log=log),
             Middleware(SecurityHeadersMiddleware, fixed=fixed),
+            *([] if fixed else [Middleware(surface.ReflectingCorsMiddleware), Middleware(surface.StrictPathMiddleware)]),
         ],
+        debug=not fixed,  # flawed: tracebacks in error pages
     )
     app.state.fixed = fixed
     app.state.access_log = log

@@ -31,6 +31,26 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("F16", "secrets.exposed", "private-key"),
     Flaw("F17", "secrets.exposed", "url-credentials"),
     Flaw("S4", "headers.referrer-policy", "Referrer-Policy missing"),
+    # the HTTP surface (wizard/demo/surface.py)
+    Flaw("F18", "secrets.exposed", "in the JavaScript the app serves"),
+    Flaw("F19", "cors.foreign-origin", "lets any website"),
+    Flaw("F20", "cors.null-origin", "the 'null' origin"),
+    Flaw("F21", "cors.lookalike-origin", "look-alike origins"),
+    Flaw("F22", "exposure.sensitive-file", "/.env is public"),
+    Flaw("F23", "secrets.exposed", "in a file the app serves to anyone"),
+    Flaw("F24", "exposure.sensitive-file", "/.git/config is public"),
+    Flaw("F25", "exposure.verbose-errors", "stack traces"),
+    Flaw("F26", "exposure.source-map", "Public source map"),
+    Flaw("F27", "monitoring.health-leak", "/status"),
+    Flaw("F28", "monitoring.error-tracking", "No error tracker"),
+    Flaw("F29", "transport.mixed-content", "over plain HTTP"),
+    Flaw("F02b", "cookies.prefix", "no __Host- prefix"),
+    Flaw("F02c", "csrf.samesite", "sent on requests from other sites"),
+    Flaw("F02d", "csrf.token", "No anti-CSRF token seen"),
+    Flaw("S4b", "headers.cache-control", "Cache-Control missing"),
+    Flaw("S5", "headers.permissions-policy", "Permissions-Policy not set"),
+    Flaw("S5b", "headers.coop", "Cross-Origin-Opener-Policy not set"),
+    Flaw("S5c", "headers.corp", "Cross-Origin-Resource-Policy not set"),
 )
 
 
