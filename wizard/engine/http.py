@@ -344,12 +344,21 @@ def _short(err: Exception) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
+def _causes(err: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    while err is not None and err not in chain and len(chain) < 10:
+        chain.append(err)
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    return chain
+
+
 def _connect_reason(err: Exception) -> str:
     text = str(err)
     low = text.lower()
     if "certificate" in low or "ssl" in low or "tls" in low:
         return f"TLS handshake failed ({_short(err)})"
-    if "refused" in low:
+    # anyio reports "All connection attempts failed"; the refusal is further down the chain
+    if "refused" in low or any(isinstance(e, ConnectionRefusedError) for e in _causes(err)):
         return "connection refused (is the app running on that port?)"
     if "name or service not known" in low or "nodename" in low or "getaddrinfo" in low:
         return "host name does not resolve"
