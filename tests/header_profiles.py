@@ -293,7 +293,7 @@ def _start(server: ThreadingHTTPServer) -> threading.Thread:
 
 
 @lru_cache(maxsize=1)
-def test_ca() -> tuple[trustme.CA, trustme.LeafCert]:
+def throwaway_ca() -> tuple[trustme.CA, trustme.LeafCert]:
     """One throwaway CA and leaf certificate (127.0.0.1 and localhost) for every test server: key
     generation is the slow part."""
     ca = trustme.CA()
@@ -303,7 +303,7 @@ def test_ca() -> tuple[trustme.CA, trustme.LeafCert]:
 @contextmanager
 def tls_server(handler_factory, tmp: Path, port: int = 0):
     """(server, CA path) for an HTTPS server on 127.0.0.1 whose certificate covers 127.0.0.1 and localhost."""
-    ca, cert = test_ca()
+    ca, cert = throwaway_ca()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     cert.configure_cert(ctx)
     ca_path = tmp / "ca.pem"

@@ -258,6 +258,8 @@ class ScopedClient:
         except httpx.ConnectError as err:
             raise RequestFailed(_connect_reason(err), url) from None
         except httpx.RemoteProtocolError as err:
+            if "receive buffer too long" in str(err).lower():  # h11's limit on the response head
+                raise RequestFailed("the response headers are larger than 100 KB", url) from None
             raise RequestFailed(f"the server did not speak valid HTTP ({_short(err)})", url) from None
         except httpx.ReadError:
             hint = " (does this port speak TLS? try https://)" if url.startswith("http://") else ""

@@ -22,7 +22,7 @@ from wizard.engine.http import BlockedRequest, RequestFailed, Response
 from wizard.model import Finding, Location, Severity, Status
 from wizard.probes import pages
 from wizard.probes.base import Probe, ProbeContext
-from wizard.probes.htmlscan import is_html, parse_html
+from wizard.probes.htmlscan import is_html
 from wizard.probes.monitoring_signals import find_signals
 from wizard.redact import redact
 
@@ -170,7 +170,7 @@ class BundleProbe(Probe):
                   if r is not None and r.status < 400 and is_html(r)]
         externals: list[str] = []
         for resp in served:
-            page = parse_html(resp.text)
+            page = pages.page_of(ctx, resp)
             scan.signals |= find_signals(resp.text)  # loaders and inline init calls
             inline = "\n".join(s.inline for s in page.scripts if s.src is None and s.inline.strip())
             if inline:

@@ -7,6 +7,7 @@ Cookie values never leave this module unredacted.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -182,8 +183,8 @@ async def survey_cookies(ctx: ProbeContext, probe: str) -> CookieSurvey:
     survey = CookieSurvey()
     paths = [pages.HOME, pages.LOGIN] + [pages.concrete_path(e.path) for e in pages.safe_get_endpoints(ctx, public=True)]
     paths = list(dict.fromkeys(paths))[:MAX_PUBLIC_PAGES]
-    for path in paths:
-        resp, _ = await pages.try_fetch(ctx, path, probe)
+    fetched = await asyncio.gather(*(pages.try_fetch(ctx, path, probe) for path in paths))
+    for path, (resp, _) in zip(paths, fetched):
         if resp is None:
             continue
         survey.pages.append(resp)

@@ -100,6 +100,12 @@ class CorsProbe(Probe):
     needs = ("url",)
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
+        why = await pages.home_failure(ctx, self.id)
+        if why:
+            for rule in self.rules:
+                yield self.finding(rule, Status.UNKNOWN, "CORS could not be tested", key=rule,
+                                   location=Location(url=ctx.base_url), detail=why)
+            return
         private = [e for e in pages.safe_get_endpoints(ctx, public=False)]
         private.sort(key=lambda e: not e.path.startswith("/api"))  # an API route is what a browser would read
         primary = pages.concrete_path(private[0].path) if private else pages.HOME

@@ -13,7 +13,8 @@ from wizard.engine.http import is_unsafe_path
 from wizard.model import Finding, Location, Severity, Status
 from wizard.probes.base import Probe, ProbeContext
 from wizard.probes.cookies import CookieSurvey, samesite, survey_cookies
-from wizard.probes.htmlscan import Page, is_html, parse_html
+from wizard.probes import pages
+from wizard.probes.htmlscan import Page, is_html
 
 # Names frameworks give their anti-CSRF token: Django, Rails, Laravel, ASP.NET, Spring, Flask-WTF, Express.
 TOKEN_FIELD = re.compile(r"csrf|xsrf|^_token$|authenticity_token|requestverificationtoken", re.I)
@@ -52,7 +53,7 @@ class CsrfProbe(Probe):
         self.progress(ctx, "reading pages and cookies")
         survey = await survey_cookies(ctx, self.id)  # shared with the cookie checks: no extra requests
         loc = Location(url=ctx.base_url)
-        parsed = [(r.url, parse_html(r.text)) for r in survey.pages if r.status < 400 and is_html(r)]
+        parsed = [(r.url, pages.page_of(ctx, r)) for r in survey.pages if r.status < 400 and is_html(r)]
 
         sessions = survey.of_kind("session")
         weak = [s for s in sessions if samesite(s.cookie) in (None, "None")]

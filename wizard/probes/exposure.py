@@ -18,7 +18,7 @@ from wizard.probes.base import Probe, ProbeContext
 from wizard.probes.bundles import scan_for_secrets, secret_findings
 from wizard.probes.errorpages import find_leak
 from wizard.probes.exposure_paths import LISTING_FALLBACK, MAX_ASSET_DIRS, SENSITIVE_PATHS, SensitivePath, directory_listing
-from wizard.probes.htmlscan import is_html, parse_html
+from wizard.probes.htmlscan import is_html
 from wizard.redact import scrub
 
 REFERENCES = ["OWASP ASVS 4.0.3 V14.3", "OWASP API8:2023 Security Misconfiguration"]
@@ -65,6 +65,13 @@ class ExposureProbe(Probe):
     needs = ("url",)
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
+        loc = Location(url=ctx.base_url)
+        why = await pages.home_failure(ctx, self.id)
+        if why:
+            for rule in (*SUMMARY, "exposure.directory-listing", "exposure.verbose-errors"):
+                yield self.finding(rule, Status.UNKNOWN, "Could not check for exposed files and error pages", key="all",
+                                   location=loc, detail=why)
+            return
         self.progress(ctx, "asking for a path that does not exist (the baseline)")
         bases = await pages.baselines(ctx, self.id)
         dirs = await self._listing_dirs(ctx)
@@ -72,7 +79,6 @@ class ExposureProbe(Probe):
         plan = [e.path for e in SENSITIVE_PATHS] + dirs + [malformed]
         self.progress(ctx, f"requesting {len(plan)} well-known paths", 0.2)
         outcomes = {o.path: o for o in await asyncio.gather(*(self._get(ctx, p) for p in plan))}
-        loc = Location(url=ctx.base_url)
         if not bases and all(o.resp is None for o in outcomes.values()):
             reason = next((o.error for o in outcomes.values() if o.error), "no answer")
             for rule in SUMMARY:
@@ -95,10 +101,14 @@ class ExposureProbe(Probe):
         for rule, title in SUMMARY.items():
             if rule not in found_rules:
                 checked = [outcomes[e.path] for e in SENSITIVE_PATHS if e.rule == rule]
-                answered = [o for o in checked if o.resp is not None]
-                status = Status.PASS if answered else Status.UNKNOWN
-                yield self.finding(rule, status, title.format(n=len(checked)) if answered else "Could not check " + title.format(n=len(checked)).lower(),
-                                   key="all", location=loc, evidence=[o.line() for o in checked])
+                silent = [o for o in checked if o.resp is None]
+                if silent:  # a path that gave no answer is not a path we know is safe
+                    yield self.finding(rule, Status.UNKNOWN, f"{len(silent)} of {len(checked)} well-known addresses gave no answer",
+                                       key="all", location=loc, evidence=[o.line() for o in checked],
+                                       detail="Nothing exposed among those that answered; check the others by hand.")
+                else:
+                    yield self.finding(rule, Status.PASS, title.format(n=len(checked)), key="all", location=loc,
+                                       evidence=[o.line() for o in checked])
 
         listed = [(d, directory_listing(outcomes[d].resp.body)) for d in dirs
                   if outcomes[d].resp is not None and outcomes[d].resp.status == 200]
@@ -122,7 +132,7 @@ class ExposureProbe(Probe):
             resp, _ = await pages.try_fetch(ctx, path, self.id)
             if resp is None or resp.status >= 400 or not is_html(resp):
                 continue
-            for ref in parse_html(resp.text).asset_urls:
+            for ref in pages.page_of(ctx, resp).asset_urls:
                 url = pages.resolve(resp.url, ref)
                 if not url or not pages.same_origin(url, ctx.base_url):
                     continue

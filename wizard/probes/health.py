@@ -95,6 +95,11 @@ class HealthProbe(Probe):
     needs = ("url",)
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
+        why = await pages.home_failure(ctx, self.id)
+        if why:
+            yield self.finding("monitoring.health-endpoint", Status.UNKNOWN, "Could not check for a health endpoint", key="none",
+                               location=Location(url=ctx.base_url), detail=why)
+            return
         listed = [e.path for e in pages.safe_get_endpoints(ctx) if _HEALTHISH_ROUTE.search(e.path)]
         paths = list(dict.fromkeys([*listed, *HEALTH_PATHS]))
         self.progress(ctx, f"trying {len(paths)} usual health addresses")

@@ -21,6 +21,7 @@ from wizard.model import Tier
 
 if TYPE_CHECKING:
     from wizard.engine.auth import AuthState
+    from wizard.probes.htmlscan import Page
     from wizard.engine.http import ScopedClient
     from wizard.probes.base import ProbeContext
 
@@ -34,6 +35,7 @@ class _RunMemo:
         self.fetches: dict[tuple[str, bool], asyncio.Future] = {}
         self.nonce = secrets.token_hex(6)
         self.login: asyncio.Future | None = None
+        self.parsed: dict[int, tuple[Response, "Page"]] = {}
 
 
 _MEMOS: "WeakKeyDictionary[ScopedClient, _RunMemo]" = WeakKeyDictionary()
@@ -44,6 +46,17 @@ def _memo(ctx: "ProbeContext") -> _RunMemo:
     if memo is None:
         memo = _MEMOS[ctx.http] = _RunMemo()
     return memo
+
+
+def page_of(ctx: "ProbeContext", resp: Response) -> "Page":
+    """The parsed HTML of a response, parsed once per run whichever probe asks."""
+    from wizard.probes.htmlscan import parse_html
+
+    memo = _memo(ctx)
+    hit = memo.parsed.get(id(resp))
+    if hit is None or hit[0] is not resp:
+        hit = memo.parsed[id(resp)] = (resp, parse_html(resp.text))
+    return hit[1]
 
 
 def url_for(ctx: "ProbeContext", path_or_url: str) -> str:
@@ -90,6 +103,13 @@ async def baselines(ctx: "ProbeContext", probe: str) -> list[tuple[str, Response
     path = random_path(ctx)
     resp, _ = await try_fetch(ctx, path, probe)
     return [(path, resp)] if resp is not None else []
+
+
+async def home_failure(ctx: "ProbeContext", probe: str) -> str | None:
+    """Why the home page gave no usable answer, or None. Probes stop early on it: a server that does
+    not answer its home page gets no more requests, and its findings say why."""
+    _, why = await try_fetch(ctx, HOME, probe)
+    return f"the app's home page gave no usable answer: {why}" if why else None
 
 
 def login_role(ctx: "ProbeContext") -> str | None:

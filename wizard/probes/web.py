@@ -10,7 +10,7 @@ from wizard.engine.http import BlockedRequest, RequestFailed, Response
 from wizard.model import Finding, Location, Severity, Status
 from wizard.probes import headerrules, pages, transport
 from wizard.probes.base import Probe, ProbeContext
-from wizard.probes.htmlscan import is_html, parse_html
+from wizard.probes.htmlscan import is_html
 
 _ASVS_HEADERS = ["OWASP ASVS 4.0.3 V14.4", "OWASP API8:2023 Security Misconfiguration"]
 
@@ -70,7 +70,9 @@ class HttpSurfaceProbe(Probe):
         yield self.finding("http.reachable", Status.PASS if resp.status < 500 else Status.FAIL,
                            f"The app answers ({resp.status})", key=url, location=loc,
                            evidence=[f"GET {url}/ -> {resp.status} in {resp.elapsed * 1000:.0f} ms"]
-                           + [f"redirect: {h.status} {h.headers.get('location', '')[:160]}" for h in resp.history])
+                           + [f"redirect: {h.status} {h.headers.get('location', '')[:160]}" for h in resp.history]
+                           + ([f"the body is larger than the size limit: only its first {len(resp.body)} bytes were read"]
+                              if resp.truncated else []))
 
         https = urlsplit(resp.url).scheme == "https"
         chains = [transport.chain_of(resp)]
@@ -89,7 +91,7 @@ class HttpSurfaceProbe(Probe):
 
         self.progress(ctx, "reading the served pages", 0.5)
         login, _ = await pages.try_fetch(ctx, pages.LOGIN, self.id)
-        html_pages = [(r.url, parse_html(r.text)) for r in (resp, login) if r is not None and r.status < 400 and is_html(r)]
+        html_pages = [(r.url, pages.page_of(ctx, r)) for r in (resp, login) if r is not None and r.status < 400 and is_html(r)]
         mixed = transport.judge_mixed_content(html_pages)
         if mixed:
             yield self._verdict("transport.mixed-content", mixed, key=url, location=loc,
