@@ -110,14 +110,6 @@ def server_status(body: bytes) -> str | None:
     return None
 
 
-def actuator_index(body: bytes) -> str | None:
-    doc = _json(body)
-    links = doc.get("_links") if isinstance(doc, dict) else None
-    if isinstance(links, dict) and ({"health", "env", "beans", "mappings", "heapdump"} & set(links)):
-        return f"Spring Boot actuator listing {len(links)} endpoints ({', '.join(sorted(links)[:6])})"
-    return None
-
-
 def actuator_env(body: bytes) -> str | None:
     doc = _json(body)
     if isinstance(doc, dict) and ("propertySources" in doc or "activeProfiles" in doc):
@@ -194,15 +186,12 @@ SENSITIVE_PATHS: tuple[SensitivePath, ...] = (
                   "exposure.sensitive-file", Status.FAIL, Severity.HIGH, _REMOVE, scan_secrets=True),
     SensitivePath("/backup.sql", "database dump", sql_dump, "exposure.sensitive-file", Status.FAIL, Severity.CRITICAL, _REMOVE),
     SensitivePath("/backup.zip", "backup archive", archive, "exposure.sensitive-file", Status.FAIL, Severity.HIGH, _REMOVE),
-    SensitivePath("/backup.tar.gz", "backup archive", archive, "exposure.sensitive-file", Status.FAIL, Severity.HIGH, _REMOVE),
     SensitivePath("/db.sqlite3", "SQLite database file", magic(b"SQLite format 3\x00", "SQLite database"),
                   "exposure.sensitive-file", Status.FAIL, Severity.CRITICAL, _REMOVE),
     SensitivePath("/.DS_Store", "macOS folder index (lists file names)", magic(b"\x00\x00\x00\x01Bud1", ".DS_Store file"),
                   "exposure.sensitive-file", Status.WARN, Severity.LOW, _REMOVE),
     SensitivePath("/server-status", "web server status page (clients, URLs being served)", server_status,
                   "exposure.debug-route", Status.FAIL, Severity.MEDIUM, _DISABLE),
-    SensitivePath("/actuator", "Spring Boot actuator index", actuator_index, "exposure.debug-route",
-                  Status.WARN, Severity.MEDIUM, _DISABLE),
     SensitivePath("/actuator/env", "Spring Boot environment dump", actuator_env, "exposure.debug-route",
                   Status.FAIL, Severity.HIGH, _DISABLE, scan_secrets=True),
     SensitivePath("/debug", "debug console or toolbar", debug_console, "exposure.debug-route", Status.FAIL, Severity.HIGH, _DISABLE),

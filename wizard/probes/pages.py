@@ -10,6 +10,7 @@ Only anonymous GETs are shared; a request with headers of its own always goes ou
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import secrets
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ LOGIN = "/login"
 
 class _RunMemo:
     def __init__(self) -> None:
-        self.fetches: dict[tuple[str, bool], asyncio.Future] = {}
+        self.fetches: dict[str, asyncio.Future] = {}  # URL -> its single-hop GET
         self.nonce = secrets.token_hex(6)
         self.login: asyncio.Future | None = None
         self.parsed: dict[int, tuple[Response, "Page"]] = {}
@@ -65,18 +66,46 @@ def url_for(ctx: "ProbeContext", path_or_url: str) -> str:
     return ctx.base_url.rstrip("/") + "/" + path_or_url.lstrip("/")
 
 
-async def fetch(ctx: "ProbeContext", path_or_url: str, probe: str, *, follow_redirects: bool = True) -> Response:
-    """An anonymous GET, sent once per run whoever asks first; raises RequestFailed/BlockedRequest."""
-    url = url_for(ctx, path_or_url)
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+async def _hop(ctx: "ProbeContext", url: str, probe: str) -> Response:
+    """One GET without following redirects, sent once per run whoever asks first."""
     memo = _memo(ctx)
-    key = (url, follow_redirects)
-    fut = memo.fetches.get(key)
+    fut = memo.fetches.get(url)
     if fut is None:
-        fut = memo.fetches[key] = asyncio.ensure_future(
-            ctx.http.request("GET", url, probe=probe, follow_redirects=follow_redirects)
-        )
+        fut = memo.fetches[url] = asyncio.ensure_future(ctx.http.request("GET", url, probe=probe, follow_redirects=False))
     # shield: one caller being cancelled (its probe timed out) must not cancel the others' wait
     return await asyncio.shield(fut)
+
+
+async def fetch(ctx: "ProbeContext", path_or_url: str, probe: str, *, follow_redirects: bool = True) -> Response:
+    """An anonymous GET, shared by every probe of the run; raises RequestFailed/BlockedRequest.
+
+    Redirects are followed here hop by hop (each hop shared too, so `http://host/` -> `https://host/`
+    costs nothing when the home page was already read), with the client's rules: every hop within
+    scope (a redirect leaving it is returned as the answer) and at most its redirect limit.
+    """
+    url = url_for(ctx, path_or_url)
+    resp = await _hop(ctx, url, probe)
+    if not follow_redirects:
+        return resp
+    history: list[Response] = []
+    for _ in range(ctx.http.policy.max_redirects):
+        location = resp.headers.get("location") if resp.status in _REDIRECTS else None
+        nxt = resolve(resp.url, location) if location else None
+        if nxt is None:
+            break
+        try:
+            ctx.http.check("GET", nxt)
+        except BlockedRequest:
+            break  # the caller sees the redirect and where it pointed
+        history.append(resp)
+        resp = await _hop(ctx, nxt, probe)
+    else:
+        if resp.status in _REDIRECTS and resp.headers.get("location"):
+            raise RequestFailed(f"more than {ctx.http.policy.max_redirects} redirects (redirect loop?)", url)
+    return dataclasses.replace(resp, history=history) if history else resp
 
 
 async def try_fetch(ctx: "ProbeContext", path_or_url: str, probe: str, **kw) -> tuple[Response | None, str]:
