@@ -127,13 +127,13 @@ def judge_session_flags(c: SetCookie, https: bool) -> Verdict:
     return Verdict(Status.PASS, f"Session cookie '{c.name}' is Secure, HttpOnly, SameSite={site}")
 
 
-def judge_lifetime(c: SetCookie, limit_hours: float) -> Verdict:
+def judge_lifetime(c: SetCookie, limit_hours: float, fail_hours: float = 24) -> Verdict:
     life = lifetime_seconds(c)
     if life is None:
         return Verdict(Status.PASS, f"Session cookie '{c.name}' ends with the browser session",
                        "The server must still expire the session; the session checks test that.")
     hours = life / 3600
-    status = Status.PASS if hours <= limit_hours else Status.WARN if hours <= 24 else Status.FAIL
+    status = Status.PASS if hours <= limit_hours else Status.WARN if hours <= max(fail_hours, limit_hours) else Status.FAIL
     human = f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.0f} hours"
     return Verdict(status, f"Session cookie '{c.name}' lasts {human}"
                    + ("" if status is Status.PASS else f" (limit for an admin tool: {limit_hours:g} hours)"))
@@ -258,7 +258,7 @@ class CookieProbe(Probe):
                                severity={Status.FAIL: Severity.HIGH, Status.WARN: Severity.MEDIUM}.get(v.status, Severity.INFO),
                                references=["OWASP ASVS 4.0.3 V3.4.1-3.4.3"])
             limit_h = ctx.settings.admin_session_hours
-            v = judge_lifetime(c, limit_h)
+            v = judge_lifetime(c, limit_h, ctx.settings.session_fail_hours)
             yield self.finding("cookies.session-lifetime", v.status, v.title, key=c.name, detail=v.detail, location=loc,
                                evidence=evidence, severity=Severity.MEDIUM if v.status is not Status.PASS else Severity.INFO,
                                fix=f"Expire admin sessions after {limit_h:g} hours at most (Max-Age={int(limit_h * 3600)}) and after inactivity."
