@@ -52,6 +52,7 @@ class FoundSecret:
     window: str  # the line around it, secret masked
     where: str  # URL (and source name inside a map)
     line: int
+    confidence: str = "high"
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +69,7 @@ def scan_for_secrets(text: str, where: str) -> list[FoundSecret]:
 
     return [FoundSecret(h.candidate.rule.id, h.candidate.rule.description, secret_fingerprint(h.candidate.secret),
                         len(h.candidate.secret), redact(h.candidate.secret, h.candidate.rule.id), h.candidate.window(),
-                        where, h.line_no)
+                        where, h.line_no, h.candidate.rule.confidence)
             for h in scan_text(text, where, _scanner())]
 
 
@@ -79,12 +80,14 @@ def secret_findings(probe: Probe, found: Iterable[FoundSecret], place: str) -> l
         groups.setdefault(s.fingerprint, []).append(s)
     out = []
     for fp, hits in groups.items():
-        first = hits[0]
+        # Several rules may match one value: a provider-specific (high-confidence) one names it best.
+        first = next((h for h in hits if h.confidence == "high"), hits[0])
+        places = list({(h.where, h.line): h for h in [first, *hits]}.values())
         out.append(probe.finding(
             "secrets.exposed", Status.FAIL, f"{first.description} exposed in {place}", key=f"{first.rule}:{fp}",
             severity=Severity.CRITICAL, location=Location(url=first.where.split(" ")[0], method="GET", line=first.line),
             detail=f"{first.prefix_redacted}: anyone who can open the app can read it at {first.where}.",
-            evidence=[f"{h.where}:{h.line}: {h.window}" for h in hits[:5]], fix=SECRET_FIX,
+            evidence=[f"{h.where}:{h.line}: {h.window}" for h in places[:5]], fix=SECRET_FIX,
             references=["OWASP ASVS 4.0.3 V14.3.2", "OWASP API8:2023 Security Misconfiguration"],
             data={"rule": first.rule, "fingerprint": fp, "length": first.length, "url": first.where},
         ))

@@ -82,9 +82,11 @@ def judge(kind_probes: list[OriginTest], what: str) -> Verdict:
             return Verdict(Status.WARN, "CORS trusts the app's own plain-HTTP origin, with credentials",
                            "Anyone who can tamper with plain-HTTP traffic can read logged-in responses through it.")
         origins_shown = ", ".join(sorted({p.origin for p in creds}))
+        who = ("any sandboxed frame or local file" if all(p.origin == "null" for p in creds)
+               else "any page served from such an origin")
         return Verdict(Status.FAIL, f"CORS lets {what} read logged-in responses",
                        f"The server echoes the Origin ({origins_shown}) with Access-Control-Allow-Credentials: true: "
-                       "any page that origin serves can read what a logged-in admin sees.")
+                       f"{who} can read what a logged-in admin sees, in the admin's own browser.")
     if echo:
         return Verdict(Status.WARN, f"CORS echoes {what}, without credentials",
                        "Not exploitable with cookies today, but one setting away from it; responses should not vary by "

@@ -69,7 +69,7 @@ def leaks(answer: dict | str) -> dict[str, list[str]]:
         if isinstance(node, dict):
             upper = [k for k in node if isinstance(k, str) and _UPPER_KEY.match(k)]
             if len(upper) >= 3:
-                found["env"].append(f"{path or 'top level'}: {', '.join(upper[:5])}")
+                found["env"].append(f"{path.rstrip('.') or 'top level'}: {', '.join(upper[:5])}")
             for k, v in node.items():
                 key = str(k)
                 if _VERSION_KEY.match(key) and isinstance(v, (str, int, float)) and str(v).strip():
