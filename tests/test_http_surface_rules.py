@@ -353,3 +353,18 @@ def test_health_leaks():
     assert set(told) == {"versions", "env", "hosts"}
     assert set(health.leaks({"status": "ok", "PATH": "/usr/bin", "HOME": "/root", "SECRET_KEY": "x"})) == {"env"}
     assert set(health.leaks("OK v2.3.1")) == {"versions"}
+
+
+# -- wiring -----------------------------------------------------------------------------------------
+
+def test_every_rule_the_surface_can_emit_informs_a_checklist_item():
+    from surface_run import SURFACE_PROBES, default_checklist
+    from wizard.probes import load_probe
+
+    checklist = default_checklist()
+    unmapped = [(pid, rule) for pid in SURFACE_PROBES for rule in load_probe(pid).rules
+                if checklist.item_for_rule(rule) is None]
+    assert unmapped == []
+    assert checklist.item_for_rule("monitoring.error-tracking") == "monitoring"
+    assert checklist.item_for_rule("exposure.source-map") == "exposed-files"
+    assert checklist.item_for_rule("transport.hsts-chain") == "tls-dns"
