@@ -30,21 +30,26 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="launch-ready")
 @click.option("--plain", is_flag=True, help="Plain prompts instead of the full-screen wizard.")
+@click.option("--call", "call_mode", is_flag=True, help="Discovery-call mode: plain wording, less technical detail.")
+@click.option("--session", "session_path", type=click.Path(path_type=Path), help="Open this saved session.")
 @click.pass_context
-def cli(ctx: click.Context, plain: bool) -> None:
+def cli(ctx: click.Context, plain: bool, call_mode: bool, session_path: Path | None) -> None:
     """Is this internal admin app ready for production traffic?
 
     Run without a command for the interactive wizard. Try `launch-ready demo` to audit the bundled
     demo app and get a PDF report in sample_reports/.
     """
-    if ctx.invoked_subcommand is None:
-        click.echo(
-            "The interactive wizard is not available in this build yet.\n"
-            "Try:  launch-ready demo          (audit the bundled demo app, write reports)\n"
-            "      launch-ready scan --help   (audit your app from a config file)",
-            err=True,
-        )
-        sys.exit(EXIT_INPUT)
+    if ctx.invoked_subcommand is not None:
+        return
+    import os
+
+    if plain or not sys.stdout.isatty() or os.environ.get("TERM") == "dumb":
+        from wizard.plain import run_plain
+
+        sys.exit(run_plain(session_path, call_mode))
+    from wizard.tui import run_tui
+
+    sys.exit(run_tui(session_path, call_mode))
 
 
 @cli.command()
@@ -59,7 +64,7 @@ def cli(ctx: click.Context, plain: bool) -> None:
 @click.option("--skip", multiple=True, help="Probe ids, item ids or areas to leave out.")
 @click.option("--answers", "answers_path", type=click.Path(path_type=Path), help="Scripted answers (YAML).")
 @click.option("--checklist", "checklist_dir", type=click.Path(path_type=Path), help="A checklist folder (default: internal-admin-app).")
-@click.option("--session", "session_path", type=click.Path(path_type=Path), help="Session file (default: .launch-ready/session.json).")
+@click.option("--session", "session_path", type=click.Path(path_type=Path), help="Session file (default: a new one in .launch-ready/sessions/).")
 @click.option("--resume", is_flag=True, help="Continue the session file instead of starting a new one.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["json", "html", "md", "sarif", "pdf"]), help="Report format(s); default json.")
 @click.option("--out", type=click.Path(path_type=Path), help="Report path (or folder when several formats).")

@@ -8,7 +8,7 @@ from pathlib import Path
 from wizard.errors import UserError
 
 SUFFIX = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".sarif": "sarif"}
-DEFAULT_SESSION = Path(".launch-ready/session.json")
+SCAN_SESSIONS = Path(".launch-ready/sessions")  # one file per scan run, so CI can rerun in one workspace
 
 
 def _gate(verdict, fail_on: str) -> bool:
@@ -34,16 +34,17 @@ def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_serve
     for key, value in (("repo", repo), ("domain", domain), ("ca_bundle", ca_bundle), ("dns_server", dns_server)):
         if value:
             t[key] = str(Path(value).resolve()) if key in ("repo", "ca_bundle") else value
+    from pydantic import ValidationError
+
     try:
         config.target = Target.model_validate(t)
-    except Exception as err:  # pydantic ValidationError: name the flag
-        from pydantic import ValidationError
-
-        if isinstance(err, ValidationError):
-            raise UserError(err.errors()[0]["msg"], where="--url/--repo/--domain") from None
-        raise
+    except ValidationError as err:
+        raise UserError(err.errors()[0]["msg"], where="--url/--repo/--domain") from None
     if endpoints:
         config.endpoints.list = str(Path(endpoints).resolve())
+    repo_path = config.resolve(config.target.repo)
+    if repo_path is not None and not repo_path.is_dir():
+        raise UserError("repository folder not found", where=str(repo_path))
     if consent_login:
         config.consent.login = True
     if consent_write:
@@ -67,7 +68,7 @@ def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server
     missing = missing_credentials(config)
     if missing and (config.consent.login or config.consent.write):
         raise UserError(f"environment variables not set for the test accounts: {', '.join(missing)}")
-    session_path = session_path or DEFAULT_SESSION
+    session_path = session_path or _default_session(resume)
     if session_path.exists() and not resume:
         raise UserError("a session already exists; pass --resume to continue it or --session NEW.json", where=str(session_path))
     audit = Audit.start(config, session_path, checklist_dir, resume=resume)
@@ -82,6 +83,17 @@ def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server
     print(f"{verdict.headline} (score {verdict.score}/100, {verdict.band})")
     print(f"session: {session_path}", file=sys.stderr)
     return 1 if _gate(verdict, fail_on) else 0
+
+
+def _default_session(resume: bool) -> Path:
+    from datetime import datetime
+
+    if resume:
+        existing = sorted(SCAN_SESSIONS.glob("scan-*.json"))
+        if not existing:
+            raise UserError("no earlier scan session to resume; pass --session FILE", where=str(SCAN_SESSIONS))
+        return existing[-1]
+    return SCAN_SESSIONS / f"scan-{datetime.now():%Y%m%d-%H%M%S-%f}.json"
 
 
 def _outputs(formats: list[str], out: Path | None) -> list[tuple[str, Path]]:

@@ -136,8 +136,23 @@ class Config(Strict):
         return p if p.is_absolute() else Path(self.base_dir) / p
 
     def public_dict(self) -> dict:
-        """What may be saved and reported: env var names, never their values."""
-        return self.model_dump(mode="json")
+        """What may be saved and reported: env var names, never their values.
+
+        Paths are made absolute so a session resumed from anywhere still finds the repo and files.
+        """
+        doc = self.model_dump(mode="json")
+        for section, key in (("target", "repo"), ("target", "ca_bundle"), ("endpoints", "openapi"),
+                             ("endpoints", "postman"), ("endpoints", "har"), ("endpoints", "list"),
+                             ("branding", "logo")):
+            value = doc.get(section, {}).get(key)
+            if value:
+                doc[section][key] = str(self.resolve(value).resolve())
+        return doc
+
+    @classmethod
+    def from_public_dict(cls, doc: dict) -> "Config":
+        """Rebuild the config a session was made with (its paths are absolute)."""
+        return cls.model_validate(doc)
 
 
 def load_config(path: Path | str) -> Config:

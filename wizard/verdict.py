@@ -153,7 +153,8 @@ def compute_verdict(
         status, unverified = NOT_READY, False
     elif to_verify:
         status, unverified = NOT_READY, True
-        reason = f"unverified: {', '.join(b.entry.title for b in to_verify)}"
+        n = len(to_verify)
+        reason = f"unverified: {to_verify[0].entry.title}" if n == 1 else f"unverified: {n} launch-bar items not yet verified"
     else:
         status, unverified = READY, False
         warns = [r for r in items if r.status is Status.WARN]

@@ -67,12 +67,37 @@ def _write_config(workdir: Path, server, repo: Path, fixed: bool) -> Path:
     return path
 
 
+class DemoAudit:
+    """The demo app running, its repo made and an audit opened on it; stop() ends the app."""
+
+    def __init__(self, fixed: bool, workdir: Path, session_path: Path | None, name: str):
+        from wizard.audit import Audit
+        from wizard.config import load_config
+        from wizard.demo.repo import make_demo_repo
+        from wizard.demo.server import DemoServer
+
+        self.fixed = fixed
+        self.build = "fixed" if fixed else "flawed"
+        self.repo = make_demo_repo(workdir / "repo", fixed=fixed)
+        self.server = DemoServer(fixed=fixed, workdir=workdir).start()
+        try:
+            os.environ.update(self.server.credentials_env())  # demo-only test accounts, this process only
+            config = load_config(_write_config(workdir, self.server, self.repo.path, fixed))
+            self.audit = Audit.start(config, session_path, name=name)
+        except BaseException:
+            self.server.stop()
+            raise
+
+    def scripted_answers(self):
+        from wizard.answers import load_answers_file
+
+        return load_answers_file(Path(__file__).with_name(f"answers-{self.build}.yaml"), self.audit.checklist)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
 def run_demo(fixed: bool, out: Path) -> int:
-    from wizard.answers import load_answers_file
-    from wizard.audit import Audit
-    from wizard.config import load_config
-    from wizard.demo.repo import make_demo_repo
-    from wizard.demo.server import DemoServer
     from wizard.logs import setup_logging
     from wizard.progress import LineObserver
 
@@ -83,18 +108,17 @@ def run_demo(fixed: bool, out: Path) -> int:
         workdir = Path(tmp)
         setup_logging(workdir / "launch-ready.log")
         print(f"Launch Ready demo: auditing the {build} build of the bundled admin app", file=sys.stderr)
-        repo = make_demo_repo(workdir / "repo", fixed=fixed)
-        with DemoServer(fixed=fixed, workdir=workdir) as server:
-            print(f"  demo app on {server.https_url} (plain HTTP on {server.http_url})", file=sys.stderr)
-            os.environ.update(server.credentials_env())  # demo-only test accounts, in this process only
-            config = load_config(_write_config(workdir, server, repo.path, fixed))
-            session_path = out / f"demo-{build}.session.json"
-            session_path.unlink(missing_ok=True)  # the demo regenerates its own sample session
-            audit = Audit.start(config, session_path, name=f"demo-{build}")
-            audit.run_probes(observer=LineObserver(show=True))
-        answers = Path(__file__).with_name(f"answers-{build}.yaml")
-        audit.apply_answers(load_answers_file(answers, audit.checklist))
-        print(f"  interview answered from {answers.name}", file=sys.stderr)
+        session_path = out / f"demo-{build}.session.json"
+        session_path.unlink(missing_ok=True)  # the demo regenerates its own sample session
+        demo = DemoAudit(fixed, workdir, session_path, name=f"demo-{build}")
+        try:
+            print(f"  demo app on {demo.server.https_url} (plain HTTP on {demo.server.http_url})", file=sys.stderr)
+            demo.audit.run_probes(observer=LineObserver(show=True))
+        finally:
+            demo.stop()
+        audit = demo.audit
+        audit.apply_answers(demo.scripted_answers())
+        print(f"  interview answered from answers-{build}.yaml", file=sys.stderr)
         written = [audit.export(fmt, out / f"demo-{build}.{fmt}") for fmt in ("pdf", "html", "json", "md")]
         log_copy = workdir / "launch-ready.log"
         if log_copy.exists():

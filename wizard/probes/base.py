@@ -69,6 +69,10 @@ class Probe:
     def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         raise NotImplementedError
 
+    def login_plan(self, config: "Config", endpoints: list["Endpoint"]) -> list[str]:
+        """What this probe sends with a test login, in plain words, for the consent screen."""
+        return []
+
     # -- helpers for subclasses ----------------------------------------------------------------
     def progress(self, ctx: ProbeContext, message: str, fraction: float | None = None) -> None:
         ctx.emit_progress(self.id, message, fraction)

@@ -222,6 +222,12 @@ class CookieProbe(Probe):
              "cookies.other-flags", "cookies.malformed", "cookies.none-seen")
     needs = ("url",)
 
+    def login_plan(self, config, endpoints) -> list[str]:
+        role = next((name for name, r in config.roles.items() if r.login), None)
+        if not role:
+            return []
+        return [f"1 login as test role '{role}' ({config.roles[role].login.route}) to read the session cookie it sets"]
+
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         self.progress(ctx, "reading cookies on the public pages")
         survey = await survey_cookies(ctx, self.id)

@@ -32,6 +32,21 @@ class LatencyProbe(Probe):
     timeout = 120
     phase = 1
 
+    def login_plan(self, config, endpoints) -> list[str]:
+        role = next((n for n, r in config.roles.items() if r.login or r.token_env or r.cookie_env), None)
+        if not role:
+            return []
+        eps = self._pick(endpoints, logged_in=True)
+        return [f"1 login as test role '{role}', then at most {STEPS[-1] * len(eps)} read-only GET requests "
+                f"({RATE:g}/s per route) to: {', '.join(e.path for e in eps)}"]
+
+    @staticmethod
+    def _pick(endpoints, logged_in: bool) -> list:
+        # Normal admin actions: safe GET routes a logged-in user opens (not exports or debug routes).
+        eps = [e for e in endpoints if e.method == "GET" and not is_unsafe_path(e.path)
+               and (logged_in or e.public) and not any(w in e.path for w in ("export", "debug"))]
+        return sorted(eps, key=lambda e: e.public)[:MAX_ENDPOINTS]  # logged-in work first: that is what admins do
+
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         headers: dict[str, str] = {}
         if ctx.allows(Tier.LOGIN):
@@ -42,10 +57,7 @@ class LatencyProbe(Probe):
                     headers = state.headers if state.ok else {}
                 except (RequestFailed, BlockedRequest):
                     headers = {}
-        # Normal admin actions: safe GET routes a logged-in user opens (not exports or debug routes).
-        eps = [e for e in ctx.endpoints if e.method == "GET" and not is_unsafe_path(e.path)
-               and (headers or e.public) and not any(w in e.path for w in ("export", "debug"))]
-        eps = sorted(eps, key=lambda e: e.public)[:MAX_ENDPOINTS]  # logged-in work first: that is what admins do
+        eps = self._pick(ctx.endpoints, logged_in=bool(headers))
         if not eps:
             yield self.finding("latency.p95", Status.UNKNOWN, "No endpoint could be sampled", key="none",
                                detail="Give an endpoint list and consent to the login tier with a test role, so logged-in pages can be timed.")

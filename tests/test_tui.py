@@ -1,0 +1,300 @@
+"""The wizard driven through Textual's Pilot: every screen and the flows a person relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from textual.widgets import DataTable, Input, RadioSet
+
+from wizard.audit import Audit
+from wizard.config import Config, Target
+from wizard.session import AuditSession
+from wizard.tui.app import LaunchReadyApp
+from wizard.tui.screens.item import ItemScreen
+from wizard.tui.screens.overview import OverviewScreen
+from wizard.tui.screens.review import ReviewScreen
+from wizard.tui.screens.welcome import WelcomeScreen
+from wizard.tui.widgets.question import QuestionBox
+
+from servers import http_server, reply
+from tui_helpers import OpenedApp, offline_audit
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAUNCH_READY_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.1)
+
+
+async def answer_first_choice(pilot, screen: ItemScreen, qid: str, option_index: int) -> None:
+    box = screen.query_one(f"#q-{qid.replace('.', '--')}", QuestionBox)
+    radios = box.query_one(RadioSet)
+    radios.focus()
+    await pilot.pause()
+    for _ in range(option_index):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
+async def test_welcome_offers_resume_new_and_demo(tmp_path, home):
+    offline_audit(home / "sessions" if False else tmp_path)  # a session outside the index is not listed
+    Audit.start(Config(target=Target(url="https://a.example.test")), home / "sessions" / "mine.json", name="mine")
+    app = LaunchReadyApp()
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, WelcomeScreen)
+        labels = [str(o.prompt) for o in app.screen.query_one("#welcome-options").options]
+        assert labels[0].startswith("Resume 'mine'") and "https://a.example.test" in labels[0]
+        assert any("new audit" in l for l in labels) and any("demo" in l for l in labels)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OverviewScreen) and app.audit.session.data.name == "mine"
+
+
+async def test_new_audit_setup_validates_and_tests_the_connection(home):
+    with http_server(lambda h: reply(h, 200, b"<html>ok</html>")) as (url, log):
+        app = LaunchReadyApp()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n")
+            await pilot.pause()
+            app.screen.query_one("#url", Input).value = "not a url"
+            await pilot.click("#create")
+            await pilot.pause()
+            assert "not an http(s) URL" in str(app.screen.query_one("#setup-error").render())
+            app.screen.query_one("#url", Input).value = url
+            app.screen.query_one("#name", Input).value = "acme staging"
+            await pilot.click("#test")
+            await wait_for(pilot, lambda: "Connected" in str(app.screen.query_one("#setup-error").render()), 10)
+            await pilot.click("#create")
+            await pilot.pause()
+            assert isinstance(app.screen, OverviewScreen)
+            saved = json.loads(app.audit.session.path.read_text())
+            assert saved["name"] == "acme staging" and saved["target"]["target"]["url"] == url
+        assert [p for _, p, _ in log] == ["/"]  # the connection test sent one GET, nothing else
+
+
+async def test_answering_in_the_item_screen_saves_and_updates_the_status(tmp_path):
+    audit = offline_audit(tmp_path)
+    app = OpenedApp(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(DataTable)
+        row = audit.checklist.order.index("access-revocation")
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ItemScreen) and screen.item_id == "access-revocation"
+        await answer_first_choice(pilot, screen, "access-revocation.can-revoke-quickly", 1)  # "no"
+        saved = AuditSession.load(audit.session.path).data.answers
+        assert saved["access-revocation.can-revoke-quickly"].value == "no"
+        assert audit.verdict().item("access-revocation").status.value == "fail"
+
+
+async def test_untrusted_text_is_shown_literally_not_as_markup(tmp_path):
+    app = OpenedApp(offline_audit(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # first item: authentication, whose evidence holds "[bold]id[/bold]"
+        await pilot.pause()
+        info = str(app.screen.query_one("#item-info").render())
+        assert "[bold]id[/bold]" in info
+
+
+async def test_editing_an_answer_in_review_changes_the_verdict(tmp_path):
+    audit = offline_audit(tmp_path)
+    audit.answer("latency.p95-ms", 300)
+    app = OpenedApp(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        before = audit.verdict()
+        assert before.item("latency").status.value == "pass"
+        table = app.screen.query_one(DataTable)
+        keys = [str(k.value) for k in table.rows]
+        table.move_cursor(row=keys.index("latency.p95-ms"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ItemScreen) and app.screen.item_id == "latency"
+        box = app.screen.query_one("#q-latency--p95-ms", QuestionBox)
+        value = box.query_one("#value", Input)
+        value.value = "900"
+        value.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert audit.verdict().item("latency").status.value == "fail"
+        assert "900" in str(app.screen.query_one(DataTable).get_row("latency.p95-ms"))
+
+
+async def test_bad_answer_shows_a_clear_message_and_saves_nothing(tmp_path):
+    audit = offline_audit(tmp_path)
+    app = OpenedApp(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ItemScreen("access-revocation"))
+        await pilot.pause()
+        box = app.screen.query_one("#q-access-revocation--revocation-time", QuestionBox)
+        value = box.query_one("#value", Input)
+        value.value = "soonish"
+        value.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "not a duration" in str(box.query_one("#error").render())
+        assert "access-revocation.revocation-time" not in audit.session.data.answers
+
+
+async def test_skip_and_not_applicable_mark_items(tmp_path):
+    audit = offline_audit(tmp_path)
+    app = OpenedApp(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=audit.checklist.order.index("edge-performance"))
+        await pilot.press("n")
+        await pilot.pause()
+        assert audit.verdict().item("edge-performance").status.value == "n/a"
+        await pilot.press("n")  # again: undo
+        await pilot.pause()
+        assert audit.verdict().item("edge-performance").status.value != "n/a"
+        await pilot.press("s")
+        await pilot.pause()
+        assert AuditSession.load(audit.session.path).data.overrides["edge-performance"].status == "skipped"
+
+
+async def test_help_and_export_from_the_keyboard(tmp_path):
+    app = OpenedApp(offline_audit(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "launch bar" in " ".join(str(w.render()) for w in app.screen.query("Static"))
+        await pilot.press("escape")
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#folder", Input).value = str(tmp_path / "out")
+        await pilot.click("#export")
+        await wait_for(pilot, lambda: (tmp_path / "out" / "report.html").exists()
+                       and "Written" in str(app.screen.query_one("#export-result").render()), 60)
+        assert (tmp_path / "out" / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def _slow_server(h):
+    if h.path.startswith("/slow"):
+        time.sleep(0.4)
+    reply(h, 200, b"<html>fine</html>")
+
+
+async def test_cancelling_a_run_stops_it_and_keeps_the_app_usable(tmp_path):
+    with http_server(_slow_server) as (url, log):
+        endpoints = tmp_path / "endpoints.txt"
+        endpoints.write_text("GET /slow public\nGET /slow2 public\n")
+        config = Config(target=Target(url=url))
+        config.endpoints.list = str(endpoints)
+        audit = Audit.start(config, tmp_path / "s.json")
+        app = OpenedApp(audit)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: app.probe_run is not None and app.screen.done_probes >= 2, 20)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.probe_run is None, 20)
+            assert audit.session.data.runs[-1].outcome == "cancelled"
+            await pilot.press("v")  # still usable
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_a_crashing_probe_becomes_unknown_and_a_notification(tmp_path, monkeypatch):
+    from wizard.probes.web import HttpSurfaceProbe
+
+    async def boom(self, ctx):
+        raise RuntimeError("probe bug")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(HttpSurfaceProbe, "run", boom)
+    with http_server(lambda h: reply(h)) as (url, _):
+        audit = Audit.start(Config(target=Target(url=url)), tmp_path / "s.json")
+        app = OpenedApp(audit)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: bool(audit.session.data.runs) and app.probe_run is None, 30)
+            assert any("crashed" in n.message for n in app._notifications)
+            assert audit.verdict().item("security-headers").status.value == "unknown"
+
+
+async def test_resume_after_a_kill_loses_nothing(tmp_path):
+    audit = offline_audit(tmp_path)
+    app = OpenedApp(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ItemScreen("access-revocation"))
+        await pilot.pause()
+        await answer_first_choice(pilot, app.screen, "access-revocation.can-revoke-quickly", 0)
+    # No save on exit is needed: a fresh app resuming the file sees the answer.
+    app2 = LaunchReadyApp(session_path=audit.session.path)
+    async with app2.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app2.screen, OverviewScreen)
+        assert app2.audit.session.data.answers["access-revocation.can-revoke-quickly"].value == "yes"
+
+
+async def test_resuming_a_corrupt_session_says_so_and_keeps_the_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": 1, "checkl')
+    app = LaunchReadyApp(session_path=bad)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert any("corrupt or truncated" in n.message for n in app._notifications)
+    assert bad.read_text() == '{"schema_version": 1, "checkl'
+
+
+async def test_quit_during_a_run_asks_first(tmp_path):
+    with http_server(_slow_server) as (url, _):
+        endpoints = tmp_path / "endpoints.txt"
+        endpoints.write_text("GET /slow public\n")
+        config = Config(target=Target(url=url))
+        config.endpoints.list = str(endpoints)
+        app = OpenedApp(Audit.start(config, tmp_path / "s.json"))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: app.probe_run is not None, 10)
+            await pilot.press("q")
+            await pilot.pause()
+            assert "still running" in " ".join(str(w.render()) for w in app.screen.query("Static"))
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.is_running
+
+
+@pytest.mark.slow
+async def test_demo_from_the_welcome_screen_to_the_pdf(tmp_path):
+    app = LaunchReadyApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen), 30)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ConsentScreen", 10)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: bool(app.audit.session.data.runs) and app.audit.session.data.runs[-1].finished, 120)
+        await pilot.press("A")
+        await pilot.pause()
+        assert app.audit.verdict().status == "NOT READY"
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#folder", Input).value = str(tmp_path / "demo-report")
+        await pilot.click("#export")
+        await wait_for(pilot, lambda: (tmp_path / "demo-report" / "report.pdf").exists(), 60)
+        await pilot.press("escape")
+        await pilot.press("q")
+    assert app.demo is not None and not app.demo.server.running

@@ -1,0 +1,781 @@
+"""The report's one view-model: plain data that every format renders from.
+
+No Jinja, no HTML and no Markdown here: only the facts, in the order a stakeholder reads them.
+Every string is scrubbed once more when the model is built, *before* any writer escapes it, because
+escaping (`&` -> `&amp;`, `_` -> `\\_`) would hide a registered secret from the final scrub.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from wizard import __version__
+from wizard.answers import evaluate
+from wizard.checklist.schema import Checklist, Item, Question
+from wizard.config import Branding
+from wizard.model import SEVERITY_RANK, STATUS_RANK, Finding, Status
+from wizard.paths import templates_dir
+from wizard.redact import scrub
+from wizard.session import AuditSession
+from wizard.verdict import READY, ItemResult, Verdict
+
+SELF_ASSESSMENT = "self-assessment"
+NOT_PROVIDED = "not provided"
+DONT_KNOW = "don't know"
+
+# Handover checklist fields (DESIGN.md "Report"), filled from answers whose `handover` names them.
+HANDOVER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("access_points", "Access points"),
+    ("env_vars", "Environment variables (names only)"),
+    ("rollback_steps", "Rollback steps"),
+    ("monitor_links", "Monitoring links"),
+    ("dns_owner", "DNS ownership"),
+    ("alert_owner", "Alert owner"),
+    ("alert_channel", "Alert channel"),
+    ("next_actions", "Next actions"),
+)
+
+_OPEN = (Status.FAIL, Status.WARN, Status.UNKNOWN)
+_MAX_EVIDENCE_CHARS = 4000  # one minified line must not turn into fifty pages
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+_WINDOW = re.compile(r"(\d+)\s*-\s*(\d+)")
+_LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+_MAX_LOGO_BYTES = 512 * 1024
+
+
+# -- the view-model ----------------------------------------------------------------------------
+@dataclass
+class Cover:
+    title: str
+    app_url: str
+    scope: list[str]
+    environment: str
+    repo: str
+    domain: str
+    date: str
+    prepared_by: str  # the assessor, or "self-assessment"
+    organisation: str
+    client: str
+    contact: str
+    session_name: str
+    created: str
+    updated: str
+
+
+@dataclass
+class Look:
+    accent: str
+    footer: str
+    logo: str  # a data: URI, so no format needs a file beside it
+
+
+@dataclass
+class ItemRef:
+    id: str
+    title: str
+    status: str
+    label: str
+
+
+@dataclass
+class BarLine:
+    id: str
+    title: str
+    status: str
+    label: str
+    verify: str  # only when the entry could not be verified
+    items: list[ItemRef]
+
+
+@dataclass
+class RedFlagView:
+    question: str
+    title: str
+    why: str
+    item_title: str
+    answer: str
+    note: str
+
+
+@dataclass
+class VerdictView:
+    status: str  # READY / NOT READY
+    unverified: bool
+    reason: str
+    headline: str  # "NOT READY: 3 launch blockers"
+    tone: str  # ready / not-ready / unverified (a css class)
+    score: int
+    band: str
+    bar: list[BarLine]
+    blockers: list[ItemRef]
+    red_flags: list[RedFlagView]
+    senior_engineer: bool
+    senior_advice: str
+    to_verify: list[str]
+
+
+@dataclass
+class ItemRow:
+    id: str
+    title: str
+    area: str
+    status: str
+    label: str
+    severity: str
+    pass_criteria: str
+    why: str
+    breaks: str
+    bar: list[str]  # titles of the launch-bar entries this item belongs to
+    blocker: bool
+    before_launch: bool
+    scorecard: bool
+    override_note: str
+    references: list[str]
+
+
+@dataclass
+class LocationView:
+    text: str  # Location.describe()
+    url: str | None
+    method: str | None
+    path: str | None
+    line: int | None
+    column: int | None
+    commit: str | None
+
+
+@dataclass
+class FindingView:
+    id: str
+    item: str | None
+    item_title: str
+    probe: str
+    rule: str
+    status: str
+    label: str
+    severity: str
+    title: str
+    detail: str
+    location: LocationView
+    evidence: list[str]
+    fix: str
+    references: list[str]
+    data: dict[str, Any]
+    at: str
+
+
+@dataclass
+class FindingGroup:
+    item_id: str
+    item_title: str
+    status: str
+    label: str
+    blocker: bool
+    open: list[FindingView]  # fail / warn / unknown, shown in full
+    passing: list[FindingView]  # everything else, one line each
+
+
+@dataclass
+class SnippetView:
+    stack: str
+    language: str
+    code: str
+
+
+@dataclass
+class PlanRow:
+    item_id: str
+    title: str
+    status: str
+    label: str
+    blocker: bool
+    summary: str
+    steps: list[str]
+    snippets: list[SnippetView]
+    effort_hours: float
+    timeline: str
+    before_launch: bool
+    when: str  # "Before launch" / "After launch"
+    why_when: str
+    owner: str
+
+
+@dataclass
+class TimelineRow:
+    window: str
+    start: float
+    end: float
+    items: list[str]
+    effort_hours: float
+    before_launch: bool
+
+
+@dataclass
+class HandoverEntry:
+    question: str
+    value: str
+    note: str
+    provided: bool
+
+
+@dataclass
+class HandoverField:
+    key: str
+    heading: str
+    entries: list[HandoverEntry]
+    provided: bool
+
+
+@dataclass
+class AnswerView:
+    question: str  # "<item>.<question>"
+    item: str
+    item_title: str
+    text: str
+    value: str  # the answer as shown, "don't know" when unknown
+    raw: Any  # the stored value, for JSON
+    unknown: bool
+    status: str  # pass / fail / ... or "info" when it does not change the status
+    label: str
+    note: str
+    evidence: str
+    at: str
+
+
+@dataclass
+class Unanswered:
+    question: str
+    text: str
+
+
+@dataclass
+class RequestCount:
+    probe: str
+    count: int
+
+
+@dataclass
+class RunView:
+    id: int
+    started: str
+    finished: str
+    probes: list[str]
+    tiers: list[str]
+    outcome: str
+    requests: list[RequestCount]
+    total_requests: int
+    tool_version: str
+
+
+@dataclass
+class Retest:
+    fixed: list[str]
+    still_failing: list[str]
+    new: list[str]
+
+
+@dataclass
+class ChecklistInfo:
+    id: str
+    title: str
+    version: str
+    description: str
+
+
+@dataclass
+class ReportData:
+    generated: str
+    tool_version: str
+    checklist: ChecklistInfo
+    target: dict[str, Any]
+    cover: Cover
+    look: Look
+    verdict: VerdictView
+    items: list[ItemRow]
+    finding_groups: list[FindingGroup]
+    findings: list[FindingView]
+    plan: list[PlanRow]
+    timeline: list[TimelineRow]
+    effort_before_launch: float
+    effort_after_launch: float
+    handover: list[HandoverField]
+    answers: list[AnswerView]
+    unanswered: list[Unanswered]
+    runs: list[RunView]
+    last_run: RunView | None
+    probes_not_run: list[str]
+    limitations: list[str]
+    retest: Retest | None
+
+
+# -- building it -------------------------------------------------------------------------------
+def build_report_data(
+    checklist: Checklist, session: AuditSession, verdict: Verdict, branding: Branding | None = None
+) -> ReportData:
+    branding = branding or _session_branding(session)
+    target = _target(session)
+    now = datetime.now(timezone.utc)
+    results = {r.item.id: r for r in verdict.items}
+    runs = [_run(r) for r in session.data.runs]
+    overrides = session.data.overrides
+
+    items = [_item_row(r, checklist, overrides.get(r.item.id)) for r in verdict.items]
+    findings = [_finding(f, checklist) for f in _ordered_findings(session.findings, results)]
+    plan = _plan(verdict)
+    answers, unanswered = _answers(checklist, session)
+
+    data = ReportData(
+        generated=now.isoformat(timespec="seconds"),
+        tool_version=session.data.tool_version or __version__,
+        checklist=ChecklistInfo(checklist.id, checklist.title, checklist.version, checklist.description),
+        target=target,
+        cover=_cover(checklist, session, target, branding, now),
+        look=Look(
+            accent=_accent(branding.accent),
+            footer=branding.footer or f"{branding.organisation or 'Launch Ready'} · {checklist.title}",
+            logo=_logo(branding.logo),
+        ),
+        verdict=_verdict(verdict, session),
+        items=items,
+        finding_groups=_groups(findings, results),
+        findings=findings,
+        plan=plan,
+        timeline=_timeline(plan),
+        effort_before_launch=sum(p.effort_hours for p in plan if p.before_launch),
+        effort_after_launch=sum(p.effort_hours for p in plan if not p.before_launch),
+        handover=_handover(checklist, session),
+        answers=answers,
+        unanswered=unanswered,
+        runs=runs,
+        last_run=runs[-1] if runs else None,
+        probes_not_run=_probes_not_run(runs),
+        limitations=_limitations(verdict, runs, target),
+        retest=_retest(session),
+    )
+    return scrub_tree(data)
+
+
+def scrub_tree(value: Any) -> Any:
+    """A copy of the view-model with every string passed through the shared redaction."""
+    if isinstance(value, str):
+        return scrub(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{f.name: scrub_tree(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        )
+    if isinstance(value, list):
+        return [scrub_tree(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(scrub_tree(v) for v in value)
+    if isinstance(value, dict):
+        return {scrub_tree(k): scrub_tree(v) for k, v in value.items()}
+    return value
+
+
+def _ref(r: ItemResult) -> ItemRef:
+    return ItemRef(r.item.id, r.item.title, r.status.value, r.status.label)
+
+
+def _target(session: AuditSession) -> dict[str, Any]:
+    # The session stores Config.public_dict(): {"target": {...}, "roles": ..., ...}; tests may store
+    # the target section alone.
+    raw = session.data.target or {}
+    target = raw.get("target") if isinstance(raw.get("target"), dict) else raw
+    return {k: v for k, v in target.items() if k not in ("branding",)}
+
+
+def _session_branding(session: AuditSession) -> Branding:
+    """Branding saved in the session's config. Its logo path is ignored: a session file may come from
+    someone else, and must not make the report read an arbitrary local file."""
+    raw = (session.data.target or {}).get("branding")
+    if isinstance(raw, dict):
+        try:
+            return Branding.model_validate({**raw, "logo": None})
+        except ValueError:
+            pass
+    return Branding()
+
+
+def _accent(colour: str) -> str:
+    # The colour lands inside a <style> block: only a plain hex colour may get there.
+    return colour if _HEX_COLOUR.match(colour or "") else Branding().accent
+
+
+def _logo(path: str | None) -> str:
+    """The consultant's logo, or the bundled one, as a data: URI (read here, never fetched by a renderer)."""
+    candidates = [Path(path).expanduser()] if path else []
+    candidates.append(templates_dir() / "assets" / "logo.svg")
+    for p in candidates:
+        mime = _LOGO_TYPES.get(p.suffix.lower())
+        try:
+            if mime and p.is_file() and p.stat().st_size <= _MAX_LOGO_BYTES:
+                return f"data:{mime};base64,{base64.b64encode(p.read_bytes()).decode()}"
+        except OSError:
+            continue
+    return ""
+
+
+def _cover(checklist: Checklist, session: AuditSession, target: dict, branding: Branding, now: datetime) -> Cover:
+    return Cover(
+        title=checklist.title,
+        app_url=str(target.get("url") or "not configured"),
+        scope=[str(h) for h in target.get("scope") or []],
+        environment=str(target.get("environment") or "not stated"),
+        repo=str(target.get("repo") or ""),
+        domain=str(target.get("domain") or ""),
+        date=now.strftime("%Y-%m-%d"),
+        prepared_by=branding.assessor or SELF_ASSESSMENT,
+        organisation=branding.organisation,
+        client=branding.client,
+        contact=branding.contact,
+        session_name=session.data.name,
+        created=session.data.created,
+        updated=session.data.updated,
+    )
+
+
+def _headline(verdict: Verdict) -> str:
+    if verdict.unverified:
+        return f"{verdict.status} (unverified): {verdict.reason.removeprefix('unverified: ')}"
+    return f"{verdict.status}: {verdict.reason}"
+
+
+def _verdict(verdict: Verdict, session: AuditSession) -> VerdictView:
+    answers = session.data.answers
+    flags = []
+    for rf in verdict.red_flags:
+        ans = answers.get(rf.question)
+        item_id = rf.question.partition(".")[0]
+        item_title = next((r.item.title for r in verdict.items if r.item.id == item_id), item_id)
+        flags.append(RedFlagView(rf.question, rf.title, rf.why, item_title, _value(ans.value) if ans else "", ans.note if ans else ""))
+    n = len(flags)
+    advice = ""
+    if verdict.senior_engineer:
+        advice = (
+            f"{n} red flags were raised. At this point, stop do-it-yourself fixes and bring in a senior "
+            "engineer: one bad permission bug usually costs more than doing the launch properly."
+        )
+    tone = "ready" if verdict.status == READY else "unverified" if verdict.unverified else "not-ready"
+    return VerdictView(
+        status=verdict.status,
+        unverified=verdict.unverified,
+        reason=verdict.reason,
+        headline=_headline(verdict),
+        tone=tone,
+        score=verdict.score,
+        band=verdict.band,
+        bar=[
+            BarLine(
+                b.entry.id, b.entry.title, b.status.value, b.status.label,
+                b.entry.verify if b.status is Status.UNKNOWN else "", [_ref(m) for m in b.items],
+            )
+            for b in verdict.bar
+        ],
+        blockers=[_ref(r) for r in verdict.blockers],
+        red_flags=flags,
+        senior_engineer=verdict.senior_engineer,
+        senior_advice=advice,
+        to_verify=[b.entry.title for b in verdict.to_verify],
+    )
+
+
+def _item_row(r: ItemResult, checklist: Checklist, override) -> ItemRow:
+    bar_titles = [b.title for b in checklist.bar_for_item(r.item.id)]
+    severity = (override.severity if override and override.severity else r.item.severity.value)
+    return ItemRow(
+        id=r.item.id,
+        title=r.item.title,
+        area=r.item.area,
+        status=r.status.value,
+        label=r.status.label,
+        severity=severity,
+        pass_criteria=r.item.pass_criteria,
+        why=r.item.why,
+        breaks=r.item.breaks,
+        bar=bar_titles,
+        blocker=r.blocker,
+        before_launch=r.item.fix.before_launch,
+        scorecard=r.item.scorecard,
+        override_note=override.note if override else "",
+        references=list(r.item.references),
+    )
+
+
+def _ordered_findings(findings: list[Finding], results: dict[str, ItemResult]) -> list[Finding]:
+    order = {item_id: pos for pos, item_id in enumerate(results)}
+    return sorted(
+        findings,
+        key=lambda f: (
+            order.get(f.item or "", len(order)),
+            -STATUS_RANK[f.status],
+            -SEVERITY_RANK[f.severity],
+            f.title,
+        ),
+    )
+
+
+def _evidence_line(line: str) -> str:
+    if len(line) <= _MAX_EVIDENCE_CHARS:
+        return line
+    return f"{line[:_MAX_EVIDENCE_CHARS]}… ({len(line) - _MAX_EVIDENCE_CHARS} more characters)"
+
+
+def _finding(f: Finding, checklist: Checklist) -> FindingView:
+    try:
+        item_title = checklist.item(f.item).title if f.item else "Not mapped to a checklist item"
+    except KeyError:
+        item_title = f.item or ""
+    loc = f.location
+    return FindingView(
+        id=f.id,
+        item=f.item,
+        item_title=item_title,
+        probe=f.probe,
+        rule=f.rule,
+        status=f.status.value,
+        label=f.status.label,
+        severity=f.severity.value,
+        title=f.title,
+        detail=f.detail,
+        location=LocationView(loc.describe(), loc.url, loc.method, loc.path, loc.line, loc.column, loc.commit),
+        evidence=[_evidence_line(e) for e in f.evidence],
+        fix=f.fix,
+        references=list(f.references),
+        data=dict(f.data),
+        at=f.at,
+    )
+
+
+def _groups(findings: list[FindingView], results: dict[str, ItemResult]) -> list[FindingGroup]:
+    """One group per item: blockers first, then fail, unknown, warn; items that only pass last."""
+    by_item: dict[str, list[FindingView]] = {}
+    for f in findings:
+        by_item.setdefault(f.item if f.item in results else "", []).append(f)
+    groups = []
+    for item_id, members in by_item.items():
+        r = results.get(item_id)
+        status = r.status if r else Status(max((m.status for m in members), key=lambda s: STATUS_RANK[Status(s)]))
+        groups.append(
+            FindingGroup(
+                item_id=item_id,
+                item_title=r.item.title if r else "Not mapped to a checklist item",
+                status=status.value,
+                label=status.label,
+                blocker=bool(r and r.blocker),
+                open=[m for m in members if Status(m.status) in _OPEN],
+                passing=[m for m in members if Status(m.status) not in _OPEN],
+            )
+        )
+    rank = {Status.FAIL: 0, Status.WARN: 2, Status.UNKNOWN: 1}
+    order = list(by_item)
+    groups.sort(key=lambda g: (not g.blocker, not g.open, rank.get(Status(g.status), 3), order.index(g.item_id)))
+    return groups
+
+
+def _window(timeline: str) -> tuple[float, float]:
+    m = _WINDOW.search(timeline)
+    return (float(m.group(1)), float(m.group(2))) if m else (float("inf"), float("inf"))
+
+
+def _owner(r: ItemResult) -> str:
+    # An owner is whoever a free-text "...owner" question in this item names (dns_owner, alert_owner).
+    for q, ans, _ in r.answers:
+        named = "owner" in q.id or "owner" in (q.handover or "")
+        if named and q.kind.value == "text" and ans.value is not None:
+            return str(ans.value)
+    return ""
+
+
+def _plan(verdict: Verdict) -> list[PlanRow]:
+    rows = []
+    for r in verdict.items:
+        if r.status not in _OPEN:
+            continue
+        fix = r.item.fix
+        before = fix.before_launch or bool(r.bar)
+        if r.bar:
+            why_when = "on the launch bar"
+        elif fix.before_launch:
+            why_when = "access control, secrets, deployment safety or email deliverability"
+        else:
+            why_when = "polish: fix after launch unless it blocks use"
+        rows.append(
+            PlanRow(
+                item_id=r.item.id,
+                title=r.item.title,
+                status=r.status.value,
+                label=r.status.label,
+                blocker=r.blocker,
+                summary=fix.summary,
+                steps=list(fix.steps),
+                snippets=[SnippetView(s.stack, s.language, s.code) for s in fix.snippets],
+                effort_hours=fix.effort_hours,
+                timeline=fix.timeline,
+                before_launch=before,
+                when="Before launch" if before else "After launch",
+                why_when=why_when,
+                owner=_owner(r),
+            )
+        )
+    rows.sort(key=lambda p: (not p.before_launch, _window(p.timeline), not p.blocker, -STATUS_RANK[Status(p.status)]))
+    return rows
+
+
+def _timeline(plan: list[PlanRow]) -> list[TimelineRow]:
+    windows: dict[tuple[str, bool], TimelineRow] = {}
+    for p in plan:
+        start, end = _window(p.timeline)
+        row = windows.setdefault(
+            (p.timeline, p.before_launch), TimelineRow(p.timeline, start, end, [], 0.0, p.before_launch)
+        )
+        row.items.append(p.title)
+        row.effort_hours += p.effort_hours
+    return sorted(windows.values(), key=lambda t: (not t.before_launch, t.start, t.end))
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return DONT_KNOW
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _handover(checklist: Checklist, session: AuditSession) -> list[HandoverField]:
+    answers = session.data.answers
+    fields_: list[HandoverField] = []
+    for key, heading in HANDOVER_FIELDS:
+        entries = []
+        for item, q in checklist.all_questions():
+            if q.handover != key:
+                continue
+            ans = answers.get(f"{item.id}.{q.id}")
+            provided = bool(ans and ans.value is not None and str(ans.value).strip())
+            value = NOT_PROVIDED if ans is None else _value(ans.value)
+            entries.append(HandoverEntry(q.text, value, ans.note if ans else "", provided))
+        fields_.append(HandoverField(key, heading, entries, any(e.provided for e in entries)))
+    return fields_
+
+
+def _answers(checklist: Checklist, session: AuditSession) -> tuple[list[AnswerView], list[Unanswered]]:
+    answers = dict(session.data.answers)
+    out: list[AnswerView] = []
+    missing: list[Unanswered] = []
+    for item, q in checklist.all_questions():
+        qid = f"{item.id}.{q.id}"
+        ans = answers.pop(qid, None)
+        if ans is None:
+            missing.append(Unanswered(qid, q.text))
+            continue
+        out.append(_answer_view(qid, item, q, ans))
+    for qid, ans in answers.items():  # answers to questions this checklist no longer has
+        out.append(_answer_view(qid, None, None, ans))
+    return out, missing
+
+
+def _answer_view(qid: str, item: Item | None, q: Question | None, ans) -> AnswerView:
+    status = evaluate(q, ans) if q else None
+    return AnswerView(
+        question=qid,
+        item=item.id if item else qid.partition(".")[0],
+        item_title=item.title if item else "",
+        text=q.text if q else qid,
+        value=_value(ans.value),
+        raw=ans.value,
+        unknown=ans.value is None,
+        status=status.value if status else "info",
+        label=status.label if status else "INFO",
+        note=ans.note,
+        evidence=ans.evidence,
+        at=ans.at,
+    )
+
+
+def _run(run) -> RunView:
+    requests = [RequestCount(p, n) for p, n in run.requests.items()]
+    return RunView(
+        id=run.id,
+        started=run.started,
+        finished=run.finished or "",
+        probes=list(run.probes),
+        tiers=list(run.tiers),
+        outcome=run.outcome,
+        requests=requests,
+        total_requests=sum(r.count for r in requests),
+        tool_version=run.tool_version,
+    )
+
+
+def _probes_not_run(runs: list[RunView]) -> list[str]:
+    from wizard.probes import REGISTRY  # a plain dict; no probe module is imported
+
+    ran = {p for r in runs for p in r.probes}
+    return [p for p in REGISTRY if p not in ran]
+
+
+def _limitations(verdict: Verdict, runs: list[RunView], target: dict) -> list[str]:
+    notes = []
+    if runs:
+        last = runs[-1]
+        tiers = ", ".join(last.tiers) or "passive"
+        scope = ", ".join(str(h) for h in target.get("scope") or []) or "the configured target"
+        notes.append(
+            f"Automated probes sent only {tiers} requests, and only to the hosts in scope ({scope}). "
+            "Tiers without consent were not exercised."
+        )
+    else:
+        notes.append("No automated probes were run: every status in this report comes from answers.")
+    notes.append(
+        "A passing automated check means no problem was found with the requests that were sent; "
+        "it does not prove that none exists."
+    )
+    notes.append("Answers are recorded as given and were not independently verified unless a probe confirmed them.")
+    unknown = [r for r in verdict.items if r.status is Status.UNKNOWN]
+    if unknown:
+        notes.append(
+            f"{len(unknown)} item{'s' if len(unknown) != 1 else ''} could not be verified (UNKNOWN) and "
+            "count as not passing: " + ", ".join(r.item.title for r in unknown) + "."
+        )
+    skipped = [r.item.title for r in verdict.items if r.status in (Status.SKIPPED, Status.NA)]
+    if skipped:
+        notes.append("Marked skipped or not applicable by the assessor: " + ", ".join(skipped) + ".")
+    return notes
+
+
+def _is_open(f: Finding) -> bool:
+    return f.status in _OPEN
+
+
+def _retest(session: AuditSession) -> Retest | None:
+    """Against the session the retest started from: what was fixed, what still fails, what is new.
+
+    A finding that disappeared counts as fixed only if its probe ran again; otherwise nobody looked.
+    """
+    base = session.data.baseline
+    if base is None:
+        return None
+    now = session.data.findings
+    rerun = set(session.data.runs[-1].probes) if session.data.runs else set()
+    fixed, still = [], []
+    for fid, old in base.items():
+        if not _is_open(old):
+            continue
+        cur = now.get(fid)
+        if cur is None:
+            if old.probe in rerun:
+                fixed.append(old.title)
+        elif _is_open(cur):
+            still.append(cur.title)
+        else:
+            fixed.append(cur.title)
+    new = [f.title for fid, f in now.items() if _is_open(f) and (fid not in base or not _is_open(base[fid]))]
+    return Retest(fixed, still, new)
+
+
+__all__ = ["HANDOVER_FIELDS", "ReportData", "build_report_data", "scrub_tree"]

@@ -1,0 +1,8 @@
+"""The Textual wizard. Imported only when the wizard runs (Textual costs ~0.5 s to import)."""
+
+
+def run_tui(session_path=None, call_mode: bool = False) -> int:
+    from wizard.tui.app import LaunchReadyApp
+
+    LaunchReadyApp(session_path=session_path, call_mode=call_mode).run()
+    return 0

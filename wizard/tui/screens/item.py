@@ -1,0 +1,143 @@
+"""One checklist item: why it matters, what the checks found, how to fix it, and its questions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from wizard.errors import UserError
+from wizard.tui.status_style import status_text
+from wizard.tui.widgets.question import QuestionBox
+
+_SEVERITIES = [None, "critical", "high", "medium", "low", "info"]
+
+
+class ItemScreen(Screen):
+    HELP_TOPIC = "item"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("right_square_bracket", "step(1)", "Next item"),
+        Binding("left_square_bracket", "step(-1)", "Previous"),
+        Binding("ctrl+s", "app.save", "Save"),
+        Binding("o", "severity", "Severity", show=False),
+    ]
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__()
+        self.item_id = item_id
+
+    @property
+    def audit(self):
+        return self.app.audit
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="item-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_item()
+
+    def render_item(self) -> None:
+        body = self.query_one("#item-body", VerticalScroll)
+        body.remove_children()
+        checklist = self.audit.checklist
+        item = checklist.item(self.item_id)
+        result = self.audit.verdict().item(self.item_id)
+        call = self.app.call_mode
+        self.sub_title = f"{checklist.order.index(item.id) + 1}/{len(checklist.order)}"
+        # One Text for everything read-only: a screen of dozens of small widgets costs Textual
+        # far more to style and lay out than one (opening an item must feel instant).
+        t = Text()
+        t.append(item.title, style="bold")
+        t.append("   ")
+        t.append_text(status_text(result.status.value))
+        if result.bar:
+            t.append("   on the launch bar", style="yellow")
+        if item.fix.before_launch:
+            t.append("   fix before launch", style="red")
+        override = self.audit.session.data.overrides.get(item.id)
+        if override and override.severity:
+            t.append(f"   severity set to {override.severity}", style="cyan")
+        t.append("\n")
+
+        def section(title: str, text: str = "") -> None:
+            t.append(f"\n{title}\n", style="bold")
+            if text:
+                t.append(f"  {text}\n")
+
+        section("Passes when", item.pass_criteria)
+        section("Why it matters", item.why)
+        section("What breaks if it fails", item.breaks)
+        if item.manual_check and not call:
+            section("How to check it by hand", "\n  ".join(f"• {s}" for s in item.manual_check))
+
+        real = [f for f in result.findings if f.status.value not in ("skipped", "n/a")]
+        section(f"What the checks found ({len(real)})")
+        if not result.findings:
+            t.append("  No automated check has run for this item yet (press esc, then r).\n" if item.checks
+                     else "  Nothing here can be checked automatically: the questions below decide it.\n")
+        for f in result.findings:
+            t.append("  ")
+            t.append_text(status_text(f.status.value))
+            t.append(f"  {f.title}")
+            if f.location.describe() != "-":
+                t.append(f"  ({f.location.describe()})", style="dim")
+            t.append("\n")
+            if f.detail:
+                t.append(f"      {f.detail}\n", style="dim")
+            if not call:
+                for ev in f.evidence[:6]:
+                    t.append(f"      {ev}\n", style="dim")
+
+        fix = item.fix
+        section(f"How to fix it ({fix.effort_hours:g} h, {fix.timeline}"
+                f"{', before launch' if fix.before_launch else ', can wait until after launch'})", fix.summary)
+        for n, step in enumerate(fix.steps, 1):
+            t.append(f"  {n}. {step}\n")
+        if not call:
+            stack = self.app.detected_stack()
+            snippets = [sn for sn in fix.snippets if sn.stack == stack] or fix.snippets[:1]
+            for snip in snippets:
+                t.append(f"  {snip.stack}:\n")
+                for line in snip.code.rstrip().splitlines():
+                    t.append(f"    {line}\n", style="on grey15")
+        widgets = [Static(t, id="item-info", classes="body", markup=False)]
+
+        if item.questions:
+            widgets.append(Static(f"Questions ({len(item.questions)})", classes="section"))
+            answers = self.audit.session.data.answers
+            for q in item.questions:
+                widgets.append(QuestionBox(f"{item.id}.{q.id}", q, answers.get(f"{item.id}.{q.id}"), plain_words=call))
+        body.mount_all(widgets)
+        body.scroll_home(animate=False)
+
+    def on_question_box_answered(self, event: QuestionBox.Answered) -> None:
+        try:
+            answer = self.audit.answer(event.box.qid, event.raw, note=event.note or "")
+        except UserError as err:
+            event.box.show_result(error=err.message)
+            return
+        event.box.show_result(answer=answer)
+        status = self.audit.verdict().item(self.item_id).status.value
+        self.notify(f"Saved. This item is now: {status}", timeout=2)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_step(self, delta: int) -> None:
+        order = self.audit.checklist.order
+        self.item_id = order[(order.index(self.item_id) + delta) % len(order)]
+        self.render_item()
+
+    def action_severity(self) -> None:
+        current = self.audit.session.data.overrides.get(self.item_id)
+        now = current.severity if current else None
+        nxt = _SEVERITIES[(_SEVERITIES.index(now) + 1) % len(_SEVERITIES)]
+        self.audit.session.set_override(self.item_id, severity=nxt)
+        self.notify(f"Severity override: {nxt or 'none (as the checks say)'}", timeout=2)
+        self.render_item()
