@@ -50,7 +50,7 @@ CASES = {
     "one byte a second": (hs.one_byte_a_second, False, "http", "fail", f"within {TIMEOUT:g} s"),
     "not HTTP on the port": (hs.not_http, False, "http", "fail", "did not speak valid HTTP"),
     "garbage status line": (hs.status_only_garbage, False, "http", "fail", "did not speak valid HTTP"),
-    "TLS on a plain port": (hs.not_http, True, "http", "fail", "does this port speak TLS"),
+    "TLS on a plain port": (hs.not_http, True, "http", "fail", "only speaks TLS"),
     "plain HTTP on a TLS port": (hs.not_http, False, "https", "fail", "TLS handshake failed"),
 }
 

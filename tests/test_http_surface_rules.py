@@ -368,3 +368,20 @@ def test_every_rule_the_surface_can_emit_informs_a_checklist_item():
     assert checklist.item_for_rule("monitoring.error-tracking") == "monitoring"
     assert checklist.item_for_rule("exposure.source-map") == "exposed-files"
     assert checklist.item_for_rule("transport.hsts-chain") == "tls-dns"
+
+
+def test_login_plans_name_the_one_shared_login_and_the_extra_request(tmp_path):
+    from surface_run import make_config
+    from wizard.inventory import load_inventory
+    from wizard.probes import load_probe
+
+    config = make_config(tmp_path, "https://admin.example.com")
+    endpoints = load_inventory(config)
+    assert load_probe("cookies").login_plan(config, endpoints) == [
+        "Test role 'tester': 1 login (POST /login), shared by the cookie, CSRF and header checks, to read the session cookie it gets"]
+    assert load_probe("http-surface").login_plan(config, endpoints) == [
+        "With test role 'tester': GET /api/me to read its Cache-Control header"]
+    for pid in ("cors", "csrf", "exposure", "bundles", "health"):
+        assert load_probe(pid).login_plan(config, endpoints) == []
+    no_roles = make_config(tmp_path, "https://admin.example.com", login=False)
+    assert load_probe("cookies").login_plan(no_roles, endpoints) == []

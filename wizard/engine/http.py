@@ -262,7 +262,7 @@ class ScopedClient:
                 raise RequestFailed("the response headers are larger than 100 KB", url) from None
             raise RequestFailed(f"the server did not speak valid HTTP ({_short(err)})", url) from None
         except httpx.ReadError:
-            hint = " (does this port speak TLS? try https://)" if url.startswith("http://") else ""
+            hint = " (a port that only speaks TLS does this: try https://)" if url.startswith("http://") else ""
             raise RequestFailed(f"the connection was closed without an HTTP answer{hint}", url) from None
         except (httpx.DecodingError, zlib.error, _DecodeRefused) as err:
             raise RequestFailed(f"undecodable response body ({_short(err)})", url) from None

@@ -181,7 +181,7 @@ def redacted_line(line: str) -> str:
 async def survey_cookies(ctx: ProbeContext, probe: str) -> CookieSurvey:
     """Read the public pages and (with consent) log in once; shared by the cookie and CSRF checks."""
     survey = CookieSurvey()
-    paths = [pages.HOME, pages.LOGIN] + [pages.concrete_path(e.path) for e in pages.safe_get_endpoints(ctx, public=True)]
+    paths = [pages.HOME, pages.LOGIN] + [pages.concrete_path(e.path) for e in pages.safe_get_endpoints(ctx.endpoints, public=True)]
     paths = list(dict.fromkeys(paths))[:MAX_PUBLIC_PAGES]
     fetched = await asyncio.gather(*(pages.try_fetch(ctx, path, probe) for path in paths))
     for path, (resp, _) in zip(paths, fetched):
@@ -223,10 +223,8 @@ class CookieProbe(Probe):
     needs = ("url",)
 
     def login_plan(self, config, endpoints) -> list[str]:
-        role = next((name for name, r in config.roles.items() if r.login), None)
-        if not role:
-            return []
-        return [f"1 login as test role '{role}' ({config.roles[role].login.route}) to read the session cookie it sets"]
+        line = pages.login_plan_line(config)  # the CSRF and header checks reuse this one login
+        return [line] if line else []
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         self.progress(ctx, "reading cookies on the public pages")

@@ -108,7 +108,7 @@ class CorsProbe(Probe):
                 yield self.finding(rule, Status.UNKNOWN, "CORS could not be tested", key=rule,
                                    location=Location(url=ctx.base_url), detail=why)
             return
-        private = [e for e in pages.safe_get_endpoints(ctx, public=False)]
+        private = [e for e in pages.safe_get_endpoints(ctx.endpoints, public=False)]
         private.sort(key=lambda e: not e.path.startswith("/api"))  # an API route is what a browser would read
         primary = pages.concrete_path(private[0].path) if private else pages.HOME
         nonce = pages.run_nonce(ctx)

@@ -100,7 +100,7 @@ class HealthProbe(Probe):
             yield self.finding("monitoring.health-endpoint", Status.UNKNOWN, "Could not check for a health endpoint", key="none",
                                location=Location(url=ctx.base_url), detail=why)
             return
-        listed = [e.path for e in pages.safe_get_endpoints(ctx) if _HEALTHISH_ROUTE.search(e.path)]
+        listed = [e.path for e in pages.safe_get_endpoints(ctx.endpoints) if _HEALTHISH_ROUTE.search(e.path)]
         paths = list(dict.fromkeys([*listed, *HEALTH_PATHS]))
         self.progress(ctx, f"trying {len(paths)} usual health addresses")
         bases = await pages.baselines(ctx, self.id)

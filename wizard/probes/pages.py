@@ -21,6 +21,7 @@ from wizard.engine.http import BlockedRequest, RequestFailed, Response, is_unsaf
 from wizard.model import Tier
 
 if TYPE_CHECKING:
+    from wizard.config import Config
     from wizard.engine.auth import AuthState
     from wizard.probes.htmlscan import Page
     from wizard.engine.http import ScopedClient
@@ -69,12 +70,20 @@ def url_for(ctx: "ProbeContext", path_or_url: str) -> str:
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
+def _shared(coro) -> asyncio.Future:
+    """A task several probes await. Its outcome counts as seen even when every waiter is gone (a
+    cancelled run), so asyncio never logs it as an exception nobody retrieved."""
+    fut = asyncio.ensure_future(coro)
+    fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return fut
+
+
 async def _hop(ctx: "ProbeContext", url: str, probe: str) -> Response:
     """One GET without following redirects, sent once per run whoever asks first."""
     memo = _memo(ctx)
     fut = memo.fetches.get(url)
     if fut is None:
-        fut = memo.fetches[url] = asyncio.ensure_future(ctx.http.request("GET", url, probe=probe, follow_redirects=False))
+        fut = memo.fetches[url] = _shared(ctx.http.request("GET", url, probe=probe, follow_redirects=False))
     # shield: one caller being cancelled (its probe timed out) must not cancel the others' wait
     return await asyncio.shield(fut)
 
@@ -141,9 +150,19 @@ async def home_failure(ctx: "ProbeContext", probe: str) -> str | None:
     return f"the app's home page gave no usable answer: {why}" if why else None
 
 
-def login_role(ctx: "ProbeContext") -> str | None:
+def login_plan_line(config: "Config") -> str | None:
+    """The shared test login, in plain words for the consent screen (None: no role can log in)."""
+    role = login_role(config)
+    if role is None:
+        return None
+    recipe = config.roles[role].login
+    how = f"1 login ({recipe.route})" if recipe else "its token or cookie from the environment (no login request)"
+    return f"Test role '{role}': {how}, shared by the cookie, CSRF and header checks, to read the session cookie it gets"
+
+
+def login_role(config: "Config") -> str | None:
     """The first role that can give us a logged-in session: a login recipe, a token or a cookie."""
-    for name, role in ctx.config.roles.items():
+    for name, role in config.roles.items():
         if role.login or role.token_env or role.cookie_env:
             return name
     return None
@@ -156,7 +175,7 @@ async def shared_login(ctx: "ProbeContext", probe: str) -> "AuthState | None":
     """
     from wizard.engine.auth import AuthState, login
 
-    role = login_role(ctx)
+    role = login_role(ctx.config)
     if role is None or not ctx.allows(Tier.LOGIN):
         return None
     memo = _memo(ctx)
@@ -168,7 +187,7 @@ async def shared_login(ctx: "ProbeContext", probe: str) -> "AuthState | None":
             except (RequestFailed, BlockedRequest) as err:
                 return AuthState(role, reason=f"login failed: {err.reason}")
 
-        memo.login = asyncio.ensure_future(attempt())
+        memo.login = _shared(attempt())
     return await asyncio.shield(memo.login)
 
 
@@ -195,9 +214,9 @@ def concrete_path(path: str) -> str:
     return _PATH_PARAM.sub("1", path)
 
 
-def safe_get_endpoints(ctx: "ProbeContext", *, public: bool | None = None) -> list:
+def safe_get_endpoints(endpoints: list, *, public: bool | None = None) -> list:
     """Inventory GET routes we may request (never a state-changing one), public or not as asked."""
-    return [e for e in ctx.endpoints
+    return [e for e in endpoints
             if e.method == "GET" and not is_unsafe_path(e.path) and (public is None or e.public == public)]
 
 

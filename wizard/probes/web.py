@@ -49,6 +49,13 @@ def header_evidence(resp: Response, names: tuple[str, ...]) -> list[str]:
     return lines
 
 
+def cache_targets(endpoints: list) -> list[str]:
+    """Logged-in routes whose Cache-Control we read: an API one first, not a download."""
+    private = sorted(pages.safe_get_endpoints(endpoints, public=False),
+                     key=lambda e: (_DOWNLOADISH in e.path, not e.path.startswith("/api")))
+    return [pages.concrete_path(e.path) for e in private][:MAX_CACHE_TARGETS] or ["/"]
+
+
 class HttpSurfaceProbe(Probe):
     id = "http-surface"
     title = "Reachability, HTTPS redirect and security headers"
@@ -56,6 +63,12 @@ class HttpSurfaceProbe(Probe):
     rules = ("http.reachable", "transport.https", "transport.http-redirect", "transport.hsts-chain",
              "transport.mixed-content", "headers.cache-control", *HEADER_RULES)
     needs = ("url",)
+
+    def login_plan(self, config, endpoints) -> list[str]:
+        role = pages.login_role(config)
+        if role is None:
+            return []
+        return [f"With test role '{role}': GET {', '.join(cache_targets(endpoints))} to read its Cache-Control header"]
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         url = ctx.base_url
@@ -182,8 +195,7 @@ class HttpSurfaceProbe(Probe):
             yield self.finding(rule, Status.UNKNOWN, "Cache-Control on logged-in pages: the test login failed", key="login",
                                detail=state.reason)
             return
-        private = sorted(pages.safe_get_endpoints(ctx, public=False), key=lambda e: (_DOWNLOADISH in e.path, not e.path.startswith("/api")))
-        targets = [pages.concrete_path(e.path) for e in private][:MAX_CACHE_TARGETS] or ["/"]
+        targets = cache_targets(ctx.endpoints)
         results = await asyncio.gather(*(self._get_as(ctx, path, state.headers) for path in targets), return_exceptions=True)
         for path, got in zip(targets, results):
             loc = Location(url=pages.url_for(ctx, path), method="GET")
