@@ -108,17 +108,26 @@ def test_first_hop_to_another_host_warns(ports, tmp_path):
     assert "another host" in by_rule["transport.http-redirect"].title
 
 
-def test_https_hop_without_hsts_on_the_way_in_warns(ports, tmp_path):
-    tls = {"/start": (301, [("Location", "https://127.0.0.1/")]), "/": (200, [HSTS])}
-    got, by_rule = run(ports, tmp_path, {"*": (301, [("Location", "https://127.0.0.1/start")])}, tls)
-    assert got["transport.http-redirect"] == "pass"
+APEX_TO_WWW = {"*": (301, [("Location", "https://127.0.0.1/")])}  # 127.0.0.1 plays example.com, localhost www
+
+
+def test_a_host_that_only_redirects_without_hsts_warns(ports, tmp_path):
+    tls = {"/": (301, [("Location", "https://localhost/home")]), "/home": (200, [HSTS])}
+    got, by_rule = run(ports, tmp_path, APEX_TO_WWW, tls, scope=("127.0.0.1", "localhost"))
+    assert got["transport.http-redirect"] == "pass" and got["headers.hsts"] == "pass"
     assert got["transport.hsts-chain"] == "warn"
-    assert "https://127.0.0.1/start" in by_rule["transport.hsts-chain"].detail
+    assert "https://127.0.0.1/" in by_rule["transport.hsts-chain"].detail and "127.0.0.1 stays open" in by_rule["transport.hsts-chain"].detail
 
 
-def test_hsts_on_every_hop_passes_the_chain(ports, tmp_path):
-    tls = {"/start": (301, [("Location", "https://127.0.0.1/"), HSTS]), "/": (200, [HSTS])}
-    got, _ = run(ports, tmp_path, {"*": (301, [("Location", "https://127.0.0.1/start")])}, tls)
+def test_hsts_from_every_host_on_the_way_passes_the_chain(ports, tmp_path):
+    tls = {"/": (301, [("Location", "https://localhost/home"), HSTS]), "/home": (200, [HSTS])}
+    got, _ = run(ports, tmp_path, APEX_TO_WWW, tls, scope=("127.0.0.1", "localhost"))
+    assert got["transport.hsts-chain"] == "pass"
+
+
+def test_a_same_host_redirect_without_hsts_is_fine_when_the_host_sends_it(ports, tmp_path):
+    tls = {"/": (302, [("Location", "https://127.0.0.1/login")]), "/login": (200, [HSTS])}
+    got, _ = run(ports, tmp_path, APEX_TO_WWW, tls)
     assert got["transport.hsts-chain"] == "pass"
 
 

@@ -54,22 +54,27 @@ def judge_first_hop(chain: list[Response], https_host: str) -> Verdict:
                    "Nothing is served unencrypted, but people typing the bare address get an error; a 301 to HTTPS is friendlier.")
 
 
+def _sends_hsts(r: Response) -> bool:
+    values = [v for v in r.headers.get_list("strict-transport-security") if v.strip()]
+    return bool(values) and parse_hsts(values[0])[0] not in (None, 0)
+
+
 def judge_hsts_chain(chains: list[list[Response]]) -> Verdict | None:
-    """Every HTTPS answer on the way (redirects included) should carry HSTS; None when no HTTPS hop redirects."""
+    """Every host answering over HTTPS on the way in must send HSTS somewhere: browsers only remember it
+    for the host that sent it, so `https://example.com` redirecting to `https://www.example.com` without
+    it leaves example.com open to a downgrade. None when no HTTPS answer redirects."""
     hops = [r for chain in chains for r in chain[:-1] if urlsplit(r.url).scheme == "https"]
     if not hops:
         return None
-    missing = []
-    for r in hops:
-        values = [v for v in r.headers.get_list("strict-transport-security") if v.strip()]
-        if not values or parse_hsts(values[0])[0] in (None, 0):
-            missing.append(r.url)
+    covered = {urlsplit(r.url).hostname for chain in chains for r in chain
+               if urlsplit(r.url).scheme == "https" and _sends_hsts(r)}
+    missing = [r.url for r in hops if urlsplit(r.url).hostname not in covered]
     if missing:
         hosts = sorted({urlsplit(u).hostname or "" for u in missing})
-        return Verdict(Status.WARN, "An HTTPS redirect on the way in sends no HSTS",
+        return Verdict(Status.WARN, "A host on the way in never sends HSTS",
                        f"{', '.join(missing[:3])}: browsers only remember HSTS for the host that sent it, so "
                        f"{', '.join(hosts)} stays open to a downgrade. Add the header to redirects too (nginx: `always`).")
-    return Verdict(Status.PASS, f"HSTS on every HTTPS redirect on the way in ({len(hops)})")
+    return Verdict(Status.PASS, f"Every host on the way in sends HSTS ({len(covered)})")
 
 
 def judge_mixed_content(pages: list[tuple[str, Page]]) -> Verdict | None:
