@@ -156,6 +156,7 @@ class Settings(Strict):
     p95_ms: float = Field(500, gt=0, description="Launch bar: p95 latency of normal admin actions.")
     login_attempts_per_minute: int = Field(10, gt=0, description="Rate limit to expect on login routes.")
     admin_session_hours: float = Field(8, gt=0, description="Longest acceptable admin session lifetime.")
+    session_fail_hours: float = Field(24, gt=0, description="A session cookie living longer than this fails (between the two: warn).")
     hsts_min_days: int = Field(180, ge=0)
     cert_warn_days: int = Field(30, ge=0)
     cert_fail_days: int = Field(7, ge=0)

@@ -33,6 +33,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wizard.demo import surface
+
 __all__ = [
     "APP_NAME",
     "APP_VERSION",
@@ -88,6 +90,7 @@ FIXED_SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    **surface.ISOLATION_HEADERS,
 }
 
 SEARCH_DELAY_SECONDS = 0.7  # flawed build only; +/- 0.05 s jitter
@@ -292,7 +295,8 @@ async def home(request: Request) -> Response:
         f"<h1>{html.escape(APP_NAME)}</h1>\n"
         "<p>Internal operations console for the Acme support team.</p>\n"
         "<p><a href=\"/login\">Sign in</a></p>\n"
-        "<p id=\"status\"></p>\n<ul id=\"customers\"></ul>",
+        "<p id=\"status\"></p>\n<ul id=\"customers\"></ul>"
+        + ("" if _state(request).fixed else "\n" + surface.MIXED_CONTENT_IMG),
     )
 
 
@@ -319,7 +323,8 @@ def app_js(fixed: bool) -> str:
 
 
 async def static_js(request: Request) -> Response:
-    return Response(app_js(_state(request).fixed), media_type="application/javascript")
+    # issue 4's inlined config (a SendGrid key in the flawed build) and issue 5's bundle flaws/Sentry
+    return Response(surface.bundle(app_js(_state(request).fixed), _state(request).fixed), media_type="application/javascript")
 
 
 async def static_css(request: Request) -> Response:
@@ -684,12 +689,15 @@ def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) ->
     ]
     if not fixed:
         routes.append(Route("/debug/vars", debug_vars, methods=["GET"]))
+        routes += surface.flawed_routes(_APP_JS, APP_VERSION)  # the HTTP-surface flaws: see wizard/demo/surface.py
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLogMiddleware, log=log),
             Middleware(SecurityHeadersMiddleware, fixed=fixed),
+            *([] if fixed else [Middleware(surface.ReflectingCorsMiddleware), Middleware(surface.StrictPathMiddleware)]),
         ],
+        debug=not fixed,  # flawed: tracebacks in error pages
     )
     app.state.fixed = fixed
     app.state.access_log = log

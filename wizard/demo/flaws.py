@@ -53,6 +53,26 @@ FLAWS: tuple[Flaw, ...] = (
     # guided verifications on the scripted interview (answers-flawed.yaml)
     Flaw("V1", "auditlog.pasted-line", "lacks:"),
     Flaw("V2", "monitoring.alert-challenge", "did not carry the one-time code"),
+    # the HTTP surface (wizard/demo/surface.py)
+    Flaw("H01", "secrets.exposed", "in the JavaScript the app serves"),
+    Flaw("H02", "cors.foreign-origin", "lets any website"),
+    Flaw("H03", "cors.null-origin", "the 'null' origin"),
+    Flaw("H04", "cors.lookalike-origin", "look-alike origins"),
+    Flaw("H05", "exposure.sensitive-file", "/.env is public"),
+    Flaw("H06", "secrets.exposed", "in a file the app serves to anyone"),
+    Flaw("H07", "exposure.sensitive-file", "/.git/config is public"),
+    Flaw("H08", "exposure.verbose-errors", "stack traces"),
+    Flaw("H09", "exposure.source-map", "Public source map"),
+    Flaw("H10", "monitoring.health-leak", "/api/health"),
+    Flaw("H11", "monitoring.error-tracking", "No error tracker"),
+    Flaw("H12", "transport.mixed-content", "over plain HTTP"),
+    Flaw("F02b", "cookies.prefix", "no __Host- prefix"),
+    Flaw("F02c", "csrf.samesite", "sent on requests from other sites"),
+    Flaw("F02d", "csrf.token", "No anti-CSRF token seen"),
+    Flaw("S4b", "headers.cache-control", "Cache-Control missing"),
+    Flaw("S5", "headers.permissions-policy", "Permissions-Policy not set"),
+    Flaw("S5b", "headers.coop", "Cross-Origin-Opener-Policy not set"),
+    Flaw("S5c", "headers.corp", "Cross-Origin-Resource-Policy not set"),
 )
 
 

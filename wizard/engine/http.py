@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -284,8 +285,13 @@ class ScopedClient:
         except httpx.ConnectError as err:
             raise RequestFailed(_connect_reason(err), url, "connect") from None
         except httpx.RemoteProtocolError as err:
+            if "receive buffer too long" in str(err).lower():  # h11's limit on the response head
+                raise RequestFailed("the response headers are larger than 100 KB", url, "protocol") from None
             raise RequestFailed(f"the server did not speak valid HTTP ({_short(err)})", url, "protocol") from None
-        except httpx.DecodingError as err:
+        except httpx.ReadError:
+            hint = " (a port that only speaks TLS does this: try https://)" if url.startswith("http://") else ""
+            raise RequestFailed(f"the connection was closed without an HTTP answer{hint}", url, "protocol") from None
+        except (httpx.DecodingError, zlib.error, _DecodeRefused) as err:
             raise RequestFailed(f"undecodable response body ({_short(err)})", url) from None
         except httpx.TimeoutException:
             raise RequestFailed(f"timed out after {self.policy.timeout:g} s", url, "timeout") from None
@@ -303,8 +309,11 @@ class ScopedClient:
             size = 0
             truncated = False
             if method != "HEAD":
-                # iter_bytes decodes gzip/deflate as it goes, so the cap holds for decompressed size too
-                async for chunk in resp.aiter_bytes():
+                # Decoded here, never asked for more than the cap allows: httpx's own decoders expand a
+                # whole chunk at once, and a few hundred bytes of brotli or stacked gzip make gigabytes.
+                decoder = _BoundedDecoder(resp.headers.get("content-encoding", ""))
+                async for raw in resp.aiter_raw():
+                    chunk = decoder.decode(raw, self.policy.max_body - size + 1)
                     size += len(chunk)
                     if size > self.policy.max_body:
                         chunks.append(chunk[: max(0, len(chunk) - (size - self.policy.max_body))])
@@ -326,9 +335,60 @@ def _phase_recorder(stamps: dict[str, float]):
     return trace
 
 
+class _DecodeRefused(Exception):
+    pass
+
+
+class _BoundedDecoder:
+    """Content-Encoding decoding that never produces more bytes than the caller has room for.
+
+    gzip, deflate and br (when the brotli package is there, as httpx would); unknown codings are
+    passed through as they are, like httpx does; stacked codings ("gzip, gzip") are refused.
+    """
+
+    def __init__(self, header: str):
+        codings = [c.strip().lower() for c in header.split(",") if c.strip() and c.strip().lower() != "identity"]
+        if len(codings) > 1:
+            raise _DecodeRefused(f"stacked content encodings '{header[:40]}' refused")
+        self.coding = codings[0] if codings else ""
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16) if self.coding in ("gzip", "x-gzip") else None
+        self._brotli = None
+        if self.coding == "br":
+            try:
+                import brotli  # optional, as in httpx
+
+                self._brotli = brotli.Decompressor()
+            except ImportError:
+                self.coding = ""
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if not data or limit <= 0:
+            return b""
+        if self.coding == "deflate" and self._zlib is None:
+            # zlib-wrapped as the RFC says, or raw deflate as some servers send
+            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        if self._zlib is not None:
+            return self._zlib.decompress(data, limit)  # leftover input is dropped: we stop at the cap
+        if self._brotli is not None:
+            try:
+                return self._brotli.process(data, output_buffer_limit=limit)
+            except Exception as err:  # brotli.error
+                raise _DecodeRefused(f"brotli: {err}") from None
+        return data
+
+
 def _short(err: Exception) -> str:
     text = str(err) or type(err).__name__
     return text if len(text) < 160 else text[:157] + "..."
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    while err is not None and err not in chain and len(chain) < 10:
+        chain.append(err)
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    return chain
 
 
 def _connect_reason(err: Exception) -> str:
@@ -336,7 +396,8 @@ def _connect_reason(err: Exception) -> str:
     low = text.lower()
     if "certificate" in low or "ssl" in low or "tls" in low:
         return f"TLS handshake failed ({_short(err)})"
-    if "refused" in low:
+    # anyio reports "All connection attempts failed"; the refusal is further down the chain
+    if "refused" in low or any(isinstance(e, ConnectionRefusedError) for e in _causes(err)):
         return "connection refused (is the app running on that port?)"
     if "name or service not known" in low or "nodename" in low or "getaddrinfo" in low:
         return "host name does not resolve"

@@ -8,6 +8,11 @@ from importlib import import_module
 REGISTRY: dict[str, str] = {
     "http-surface": "wizard.probes.web:HttpSurfaceProbe",
     "cookies": "wizard.probes.cookies:CookieProbe",
+    "cors": "wizard.probes.cors:CorsProbe",
+    "csrf": "wizard.probes.csrf_signals:CsrfProbe",
+    "exposure": "wizard.probes.exposure:ExposureProbe",
+    "bundles": "wizard.probes.bundles:BundleProbe",
+    "health": "wizard.probes.health:HealthProbe",
     "authn": "wizard.probes.authn:AuthnProbe",
     "authz": "wizard.probes.authz:AuthzProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
