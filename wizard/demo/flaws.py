@@ -53,6 +53,8 @@ FLAWS: tuple[Flaw, ...] = (
     # guided verifications on the scripted interview (answers-flawed.yaml)
     Flaw("V1", "auditlog.pasted-line", "lacks:"),
     Flaw("V2", "monitoring.alert-challenge", "did not carry the one-time code"),
+    # a build step inlined a server key into the bundle (wizard/demo/app.py bundle_keys)
+    Flaw("G1", "secrets.exposed", "sendgrid-api-key"),
     # the HTTP surface (wizard/demo/surface.py)
     Flaw("H01", "secrets.exposed", "in the JavaScript the app serves"),
     Flaw("H02", "cors.foreign-origin", "lets any website"),

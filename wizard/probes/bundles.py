@@ -55,22 +55,13 @@ class FoundSecret:
     confidence: str = "high"
 
 
-@lru_cache(maxsize=1)
-def _scanner():
-    from wizard.secretscan import Scanner
-
-    return Scanner()
-
-
 def scan_for_secrets(text: str, where: str) -> list[FoundSecret]:
-    """Hand fetched text to the project's secret engine. The only place this module calls it."""
-    from wizard.redact import secret_fingerprint
-    from wizard.secretscan.sources import scan_text
+    """Hand fetched text to the project's secret engine (source maps are opened by it). The only call."""
+    from wizard.secretscan import scan_text
 
-    return [FoundSecret(h.candidate.rule.id, h.candidate.rule.description, secret_fingerprint(h.candidate.secret),
-                        len(h.candidate.secret), redact(h.candidate.secret, h.candidate.rule.id), h.candidate.window(),
-                        where, h.line_no, h.candidate.rule.confidence)
-            for h in scan_text(text, where, _scanner())]
+    return [FoundSecret(f.rule, f.description, f.fingerprint, f.length, f.redacted, f.first.window,
+                        f.first.path or where, f.first.line, f.confidence)
+            for f in scan_text(text, where, source="bundle")]
 
 
 def secret_findings(probe: Probe, found: Iterable[FoundSecret], place: str) -> list[Finding]:
