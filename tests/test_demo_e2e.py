@@ -93,13 +93,14 @@ def test_flawed_demo_handover_is_filled_from_answers_and_repository_with_gaps_ma
     out, _ = flawed
     report = json.loads((out / "demo-flawed.json").read_text())
     handover = report["handover"]
-    env = handover["env_vars"]
-    assert env[0]["value"] is None  # nobody answered the question ...
-    assert env[1]["question"] == "Found by Launch Ready (deploy.env-inventory)"  # ... the repository did
-    assert "SENTRY_DSN" in env[1]["value"] and "SESSION_SECRET" in env[1]["value"]
-    assert handover["alert_channel"][0]["value"] == "Emails to the shared dev@ inbox"  # an answer
-    for key in ("rollback_steps", "monitor_links", "alert_owner", "next_actions"):  # nothing anywhere: marked
-        assert [e["value"] for e in handover[key]] == [None], key
+    env = handover["env_vars"]["entries"]
+    assert env[0]["value"] is None and env[0]["source"] == "answer"  # nobody answered the question ...
+    repo = next(e for e in env if e["label"] == "Found by Launch Ready (deploy.env-inventory)")  # ... the repository did
+    assert "SENTRY_DSN" in repo["value"] and "SESSION_SECRET" in repo["value"]
+    assert handover["alert_channel"]["entries"][0]["value"] == "Emails to the shared dev@ inbox"  # an answer
+    for key in ("rollback_steps", "monitor_links", "alert_owner"):  # nothing anywhere: marked not provided
+        assert not handover[key]["provided"] and [e["value"] for e in handover[key]["entries"]] == [None], key
+    assert {e["source"] for e in handover["next_actions"]["entries"] if e["value"]} == {"remediation plan"}
     text = normalise(pdf_text(out / "demo-flawed.pdf"))
     assert "Found by Launch Ready (deploy.env-inventory)" in text and "not provided" in text
 

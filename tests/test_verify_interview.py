@@ -63,7 +63,7 @@ def test_handover_uses_answers_then_evidence_and_marks_the_rest_missing(tmp_path
 
     env = fields["env_vars"]
     assert env.provided
-    repo_entry = next(e for e in env.entries if e.question.startswith("Found by Launch Ready"))
+    repo_entry = next(e for e in env.entries if e.label.startswith("Found by Launch Ready"))
     assert "DJANGO_SECRET_KEY" in repo_entry.value and "=" not in repo_entry.value.split(":", 1)[1]
     assert "Not confirmed by a person" in repo_entry.note
     assert any(e.value == NOT_PROVIDED and not e.provided for e in env.entries)  # the question itself: still open
@@ -73,8 +73,9 @@ def test_handover_uses_answers_then_evidence_and_marks_the_rest_missing(tmp_path
 
     owner = fields["alert_owner"]  # "don't know", and no evidence: missing, marked
     assert not owner.provided and owner.entries[0].value == "don't know"
-    for key in ("monitor_links", "dns_owner", "next_actions", "access_points"):
-        assert not fields[key].provided, key
+    assert not fields["monitor_links"].provided  # nothing anywhere: marked
+    # access points and next actions come from the audit itself (config, inventory, the blockers' fixes)
+    assert {e.source for e in fields["access_points"].entries if e.provided} <= {"audit config", "endpoint inventory"}
 
 
 def test_a_finding_without_handover_data_adds_nothing(tmp_path, checklist):
@@ -82,7 +83,7 @@ def test_a_finding_without_handover_data_adds_nothing(tmp_path, checklist):
     audit.session.add_finding(Finding.make(probe="x", rule="deploy.rollback", key="k", status=Status.PASS, title="t",
                                            item="deployment", data={"handover": "not a mapping"}))
     data = build_report_data(checklist, audit.session, audit.verdict())
-    assert not any(h.provided for h in data.handover)
+    assert not any(e.label.startswith("Found by") for h in data.handover for e in h.entries)
 
 
 @pytest.mark.parametrize("build", ["flawed", "fixed"])
@@ -100,7 +101,8 @@ def test_demo_handover_comes_from_answers_and_the_repository(tmp_path, checklist
     fields = {h.key: h for h in build_report_data(checklist, audit.session, audit.verdict()).handover}
     if build == "fixed":
         assert all(h.provided for h in fields.values())
-        assert not any(e.question.startswith("Found by") for h in fields.values() for e in h.entries)  # answers win
+        assert not any(e.label.startswith("Found by") for h in fields.values() for e in h.entries)  # answers win
     else:
-        assert fields["env_vars"].provided and fields["env_vars"].entries[-1].question.startswith("Found by Launch Ready")
-        assert {k for k, h in fields.items() if not h.provided} == {"rollback_steps", "monitor_links", "alert_owner", "next_actions"}
+        assert fields["env_vars"].provided and fields["env_vars"].entries[-1].label.startswith("Found by Launch Ready")
+        assert {k for k, h in fields.items() if not h.provided} == {"rollback_steps", "monitor_links", "alert_owner"}
+        assert {e.source for e in fields["next_actions"].entries if e.provided} == {"remediation plan"}

@@ -518,6 +518,26 @@ async def admin_users(request: Request) -> Response:
     return JSONResponse({"users": users})
 
 
+async def admin_set_role(request: Request) -> Response:
+    """POST /admin/users/{username}/role: declared in the demo repo's source, so the app serves it too.
+
+    Admin only in both builds. It validates its input and never changes a demo account's real role
+    (the audit must be able to run twice against one server), answering 204 as if it had.
+    """
+    user, refusal = _require(request, role="admin")
+    if refusal is not None:
+        return refusal
+    if request.path_params["username"] not in DEMO_USERS:
+        return _json_error(404, "not found")
+    try:
+        data = await request.json()
+    except ValueError:
+        return _json_error(400, "expected JSON")
+    if not isinstance(data, dict) or data.get("role") not in ("admin", "support"):
+        return _json_error(400, "role must be admin or support")
+    return Response(status_code=204)
+
+
 async def admin_audit_log(request: Request) -> Response:
     st = _state(request)
     # flawed: checks the login but not the role
@@ -681,6 +701,7 @@ def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) ->
         Route("/api/reports/search", reports_search, methods=["GET"]),
         Route("/api/customers/{customer_id}", customer_update, methods=["PATCH"]),
         Route("/admin/users", admin_users, methods=["GET"]),
+        Route("/admin/users/{username}/role", admin_set_role, methods=["POST"]),
         Route("/admin/users/{username}/reset-password", admin_reset_password, methods=["POST" if fixed else "GET"]),
         Route("/admin/audit-log", admin_audit_log, methods=["GET"]),
         Route("/admin/export", admin_export, methods=["GET"]),

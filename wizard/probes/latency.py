@@ -111,7 +111,14 @@ class LatencyProbe(Probe):
             min_gap=1.0 / ctx.http.policy.rate_per_host, timeout=ctx.http.policy.timeout,
             warmup=WARMUP, deadline=self.timeout - 60,
         )
-        targets = [Target(e.key, e.method, ctx.base_url + concrete_path(e.path), e.group, headers) for e in plan.entries]
+        # Fill path ids with ones the inventory saw (a list's /items/42); a placeholder id only times 404s.
+        known = {(ep.method, ep.path): ep for ep in ctx.endpoints}
+
+        def path_of(e) -> str:
+            ep = known.get((e.method, e.path))
+            return ep.concrete() if ep is not None else concrete_path(e.path)
+
+        targets = [Target(e.key, e.method, ctx.base_url + path_of(e), e.group, headers) for e in plan.entries]
         result = await Sampler(ctx.http, self.id, settings, lambda msg: self.progress(ctx, msg)).run(targets)
         limited = bottleneck(check, result, bar) + ([check_error] if check_error else [])
         for run in result.endpoints:
