@@ -133,14 +133,25 @@ class PlainWizard:
 
         if not self.ask(self.q.confirm("Run the automated checks now?", default=True)):
             return
+        from wizard.probes.base import consent_plans
+
         config = self.audit.config
-        if config.consent.login and config.roles:
-            plan = [line for p in self.audit.probes() for line in p.login_plan(config, load_inventory(config))]
-            if plan:
-                self.say("These checks log in with your test accounts (read-only; no logout, reset or delete route is called):")
-                for line in plan:
-                    self.say(f"  • {line}")
-                config.consent.login = self.ask(self.q.confirm("Allow logging in with the test accounts for this run?", default=True))
+        login_plan, write_plan = consent_plans(self.audit.probes(), config, load_inventory(config), self.audit.checklist.settings)
+        allow_login = allow_write = False
+        if login_plan:
+            self.say("These checks log in with your test accounts (they only read; no reset or delete route is called, "
+                     "and only the session check's own fresh session is logged out):")
+            for line in login_plan:
+                self.say(f"  • {line}")
+            allow_login = self.ask(self.q.confirm("Allow logging in with the test accounts for this run?", default=True))
+        if write_plan and (allow_login or not login_plan):
+            self.say(f"These checks change records of your test accounts on {config.target.host} (staging); every change "
+                     "is read back and put back, nothing is deleted without --allow-delete:")
+            for line in write_plan:
+                self.say(f"  • {line}")
+            allow_write = self.ask(self.q.confirm("Also allow these changes on staging for this run?", default=False))
+        config.consent.login = bool(allow_login or allow_write) and (config.consent.login or config.consent.write)
+        config.consent.write = bool(allow_write) and config.consent.write
         self.say("Running the checks:")
         self.audit.run_probes(observer=LineObserver(stream=self.out, show=True))
 

@@ -10,8 +10,12 @@ REGISTRY: dict[str, str] = {
     "cookies": "wizard.probes.cookies:CookieProbe",
     "authn": "wizard.probes.authn:AuthnProbe",
     "authz": "wizard.probes.authz:AuthzProbe",
+    "session": "wizard.probes.session:SessionProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
+    "input": "wizard.probes.input_validation:InputValidationProbe",
+    "csrf-active": "wizard.probes.csrf_active:CsrfActiveProbe",
+    "ratelimit": "wizard.probes.ratelimit:RateLimitProbe",
 }
 
 
