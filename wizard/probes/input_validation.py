@@ -124,13 +124,16 @@ class InputValidationProbe(Probe):
         loc = self._loc(t.path, t.ep.method)
         first = await self.w.send(t.ep.method, t.path, t.base)
         if not first.ok:
-            what = f"{first.resp.status}" if first.resp is not None else first.error
-            verbose = mut.verbose_error(first.resp.text) if first.resp is not None else None
-            if first.resp is not None and first.resp.status >= 500:
-                yield self._server_error(t, loc, [f"{t.ep.method} {t.path} as '{self.role}': a valid body -> {what}"], verbose)
+            line = f"{t.ep.method} {t.path} as '{self.role}': a valid body -> " + (
+                f"{first.resp.status}" if first.resp is not None else f"not answered ({first.error})")
+            if first.resp is None or first.resp.status >= 500:
+                # a server that fails even a valid request says nothing about how it handles bad input
+                yield self.finding("input.validated", Status.UNKNOWN, f"{key}: not judged, the route fails even a valid body",
+                                   key=key, location=loc, evidence=[scrub(line)],
+                                   detail="Nothing more was sent to it. Check that the route works, then run the checks again.")
                 return
-            yield self.finding("input.not-probed", Status.UNKNOWN if first.resp is None else Status.SKIPPED,
-                               f"{key}: not checked (a valid body was refused: {what})", key=key, location=loc,
+            yield self.finding("input.not-probed", Status.SKIPPED, f"{key}: not checked (a valid body was refused: "
+                               f"{first.resp.status})", key=key, location=loc, evidence=[scrub(line)],
                                detail="Give a body the route accepts in [input] examples; bad input is judged against it.")
             return
         if t.creates:

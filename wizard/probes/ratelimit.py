@@ -170,6 +170,8 @@ class RateLimitProbe(Probe):
             return
         attempts, stopped = await self._burst()
         refused, final, waited = await self._unlock()
+        if stopped == "done" and not refused.success and not refused.signs and not refused.error:
+            stopped = "silent lock"  # no sign during the burst, but the right password was refused afterwards
         for finding in (self._login_finding(attempts, stopped), self._enumeration_finding(attempts),
                         self._lockout_finding(refused, final, waited)):
             if finding is not None:
@@ -214,7 +216,7 @@ class RateLimitProbe(Probe):
             errors_in_row = errors_in_row + 1 if a.status >= 500 else 0
             if errors_in_row >= STORM:
                 return attempts, f"the login answered {a.status} to {STORM} attempts in a row"
-            if kind == "wrong" and (a.signs or self._slowdown(attempts)):
+            if a.signs or (kind == "wrong" and self._slowdown(attempts)):
                 return attempts, "limited"
         return attempts, "done"
 
@@ -261,13 +263,21 @@ class RateLimitProbe(Probe):
         wrong = [a for a in attempts if a.kind == "wrong"]
         evidence = self._lines(attempts)
         spent = sum(a.elapsed for a in attempts)
+        if stopped == "silent lock":
+            return self.finding("ratelimit.login", Status.PASS, f"Login locks the account after {len(wrong)} wrong passwords "
+                                "or fewer (a silent lockout: the right password was refused afterwards)", key="login",
+                                location=self.loc, evidence=evidence, references=_REFS,
+                                detail="No answer during the burst said so; when the lock started is not visible.")
         if stopped == "limited":
-            last = wrong[-1]
+            last = attempts[-1]
             signs = last.signs or [self._slowdown(attempts) or "slowdown"]
-            n = len(wrong)
-            status = Status.PASS if n <= self.expected + 1 else Status.WARN
-            title = (f"Login is limited after {n - 1} wrong passwords ({', '.join(signs)})" if status is Status.PASS else
-                     f"Login is limited, but only after {n - 1} wrong passwords (expected at most {self.expected})")
+            before = attempts[:-1]
+            n = len([a for a in before if a.kind == "wrong"])
+            total = len(before)
+            status = Status.PASS if min(n, total) <= self.expected else Status.WARN
+            count = f"{n} wrong passwords" + (f" ({total} failed sign-ins in all)" if total != n else "")
+            title = (f"Login is limited after {count}: {', '.join(signs)}" if status is Status.PASS else
+                     f"Login is limited, but only after {count} (expected at most {self.expected})")
             return self.finding("ratelimit.login", status, title, key="login", location=self.loc, evidence=evidence,
                                 severity=Severity.INFO if status is Status.PASS else Severity.MEDIUM, references=_REFS,
                                 fix="" if status is Status.PASS else _FIX.format(n=self.expected))
@@ -288,7 +298,7 @@ class RateLimitProbe(Probe):
 
     def _enumeration_finding(self, attempts: list[Attempt]) -> Finding | None:
         # only answers from before any limit showed: a 429 for one and not the other says nothing
-        clean = [a for a in attempts if not a.signs and not a.error and a.status is not None]
+        clean = [a for a in attempts if not a.signs and not a.error and a.status is not None and a.status < 500]
         wrong = [a for a in clean if a.kind == "wrong"][:ENUMERATION_TRIES]
         unknown = [a for a in clean if a.kind == "unknown"]
         if not wrong or not unknown:
