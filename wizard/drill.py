@@ -26,9 +26,10 @@ RULE = "revocation.session-after-disable"
 PERSON_TIMEOUT = 30 * 60  # seconds the drill waits for the person to disable the account
 
 
-def drill_limits(audit) -> tuple[float, float]:
-    """(seconds between tries, seconds the open session is watched at most)."""
-    return audit.config.revocation.poll_seconds, audit.checklist.settings.revocation_drill_minutes * 60
+def drill_limits(audit) -> tuple[float, float, int]:
+    """(seconds between tries, seconds the open session is watched at most, tries at most)."""
+    poll, watch = audit.config.revocation.poll_seconds, audit.checklist.settings.revocation_drill_minutes * 60
+    return poll, watch, math.ceil(watch / poll - 1e-9) + 1
 
 
 def drill_plan(audit) -> list[str]:
@@ -42,8 +43,7 @@ def drill_plan(audit) -> list[str]:
     who = whoami_route(config, role, load_inventory(config))
     if not who:
         raise UserError(f"the drill needs a read-only who-am-I route: [roles.{role}] whoami = \"GET /api/me\"")
-    poll, watch = drill_limits(audit)
-    tries = math.floor(watch / poll) + 1
+    poll, watch, tries = drill_limits(audit)
     return [f"1 login as test role '{role}' and 1 GET {who} to check the session works",
             f"after you disable that account: GET {who} every {poll:g} s, for at most {watch / 60:g} minutes "
             f"({tries} requests at most), until the session is refused",
@@ -71,7 +71,7 @@ class RevocationDrill:
         policy.tier = Tier.LOGIN  # the person started the drill after reading its plan: that is the consent
         endpoints = load_inventory(audit.config)
         who = whoami.whoami_route(audit.config, role, endpoints)
-        poll, watch = drill_limits(audit)
+        poll, watch, tries = drill_limits(audit)
         async with ScopedClient(policy) as client:
             ctx = ProbeContext(audit.config, audit.checklist.settings, client, audit.credentials, Tier.LOGIN, endpoints)
             try:
@@ -99,14 +99,14 @@ class RevocationDrill:
                 return None
             started = time.monotonic()
             evidence = [f"GET {who} with the fresh session before disabling -> {reference.line}"]
-            while True:
+            for n in range(1, tries + 1):
                 elapsed = time.monotonic() - started
                 got = await whoami.ask(ctx, PROBE_ID, who, state.headers)
                 if not whoami.same_user(got, reference):
                     evidence.append(f"GET {who} {elapsed:.0f} s after disabling -> {got.line}")
                     finding = self._cut_off(elapsed, whoami.is_refusal(got), evidence, who)
                     break
-                if elapsed >= watch:
+                if elapsed >= watch or n == tries:
                     evidence.append(f"GET {who} {elapsed:.0f} s after disabling -> {got.line} (still the same user)")
                     finding = self._still_works(elapsed, lifetime, evidence, who)
                     break

@@ -46,6 +46,7 @@ class PlainWizard:
         try:
             self.open(session_path)
             self.maybe_run_checks()
+            self.maybe_revocation_drill()
             self.interview()
             self.review()
             self.export()
@@ -154,6 +155,54 @@ class PlainWizard:
         config.consent.write = bool(allow_write) and config.consent.write
         self.say("Running the checks:")
         self.audit.run_probes(observer=LineObserver(stream=self.out, show=True))
+
+    def maybe_revocation_drill(self) -> None:
+        """The revocation drill, when the config names its test account: the person disables the account
+        while the tool watches its open session (wizard/drill.py)."""
+        import threading
+
+        from wizard.drill import DrillRunner, RevocationDrill
+
+        config = self.audit.config
+        if not config.revocation.role:
+            return
+        try:
+            drill = RevocationDrill(self.audit)
+        except UserError as err:
+            self.say(f"Revocation drill not available: {err}")
+            return
+        self.say(f"Revocation drill: how fast is a leaver cut off? It uses the test account '{config.revocation.role}':")
+        for line in drill.plan:
+            self.say(f"  • {line}")
+        if not self.ask(self.q.confirm("Run the revocation drill now?", default=False)):
+            return
+        ready = threading.Event()
+        events: list[tuple[str, str]] = []
+
+        def emit(kind: str, text: str) -> None:
+            events.append((kind, text))
+            if kind != "tick":
+                ready.set()
+            if kind == "tick" and len(events) % 6 == 2:  # a line now and then, not one per try
+                self.say(f"  {text}")
+
+        runner = DrillRunner(drill, emit).start()
+        ready.wait(120)
+        kind, text = events[-1] if events else ("error", "the session could not be opened in time")
+        self.say(text)
+        if kind != "ready":
+            runner.cancel()
+            return
+        ready.clear()
+        if self.demo is not None and self.ask(self.q.confirm("Disable it in the demo app for you?", default=True)):
+            self.demo.server.app.state.demo.disable(config.revocation.role)
+        elif not self.ask(self.q.confirm(f"Have you disabled '{config.revocation.role}'? (no cancels the drill)", default=True)):
+            runner.cancel()
+            runner.join(10)
+            return
+        runner.disabled()
+        runner.join()
+        self.say(f"Drill result: {events[-1][1]}")
 
     def interview(self) -> None:
         from wizard.answers import coerce

@@ -183,6 +183,8 @@ class _State:
         self.password_overrides: dict[str, str] = {}  # set by an admin password reset
         self.audit: list[dict[str, Any]] = [dict(e) for e in _SEED_AUDIT]
         self.profiles: dict[str, dict[str, Any]] = {u: dict(info) for u, info in DEMO_USERS.items()}
+        self.preferences: dict[str, dict[str, str]] = {u: {"display_name": info["name"], "digest": "weekly"}
+                                                       for u, info in DEMO_USERS.items()}
         self.disabled: set[str] = set()
 
     # sessions -------------------------------------------------------------
@@ -547,9 +549,10 @@ async def preferences_page(request: Request) -> Response:
     st = _state(request)
     sess = st.session_for(request)
     token = (f'<input type="hidden" name="csrf_token" value="{html.escape(sess.csrf)}">\n' if st.fixed and sess else "")
-    digest = user.get("digest", "weekly")
+    prefs = st.preferences[user["username"]]
+    digest = prefs["digest"]
     return _page(f"Preferences - {APP_NAME}", _PREFS_FORM.format(
-        token=token, display_name=html.escape(str(user.get("display_name", user["name"]))),
+        token=token, display_name=html.escape(prefs["display_name"]),
         daily=" selected" if digest == "daily" else "", weekly=" selected" if digest == "weekly" else ""))
 
 
@@ -580,7 +583,7 @@ async def preferences_save(request: Request) -> Response:
     name = form.get("display_name", "")
     if not 1 <= len(name.strip()) <= 80 or form.get("digest", "weekly") not in ("daily", "weekly"):
         return _json_error(400, "display name: 1 to 80 characters; digest: daily or weekly")
-    st.profiles[user["username"]].update(display_name=name.strip(), digest=form.get("digest", "weekly"))
+    st.preferences[user["username"]].update(display_name=name.strip(), digest=form.get("digest", "weekly"))
     return RedirectResponse("/preferences", status_code=303)
 
 

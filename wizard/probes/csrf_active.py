@@ -87,8 +87,15 @@ class CsrfActiveProbe(Probe):
     def write_plan(self, config, endpoints) -> list[str]:
         routes = state_routes(config, endpoints)
         role = actor_role(config)
-        if not routes or role is None:
+        if role is None:
             return []
+        if not routes:
+            if not (config.endpoints.discover or (config.endpoints.openapi or "").startswith("http")):
+                return []
+            return [f"CSRF checks as test role '{role}' (cookie logins only): the write routes of the app's OpenAPI spec "
+                    f"(read after you allow this; at most {MAX_ROUTES}), each sent once without a CSRF token from a "
+                    f"foreign Origin and read back, the original value put back; at most "
+                    f"{MAX_PAGES + 1 + max(PER_FORM, PER_JSON) * MAX_ROUTES} requests"]
         return [f"CSRF checks as test role '{role}' (cookie logins only): read up to {len(form_pages(config, endpoints))} pages for "
                 f"forms, then for {len(routes)} route(s) ({', '.join(str(e) for e in routes[:6])}) one normal save, one "
                 f"without the CSRF token from a foreign Origin and one without any Origin, each read back, and the "

@@ -73,12 +73,19 @@ class InputValidationProbe(Probe):
     def write_plan(self, config, endpoints) -> list[str]:
         eps = write_routes(config, endpoints)
         role = actor_role(config)
-        if not eps or role is None:
+        if role is None:
             return []
         n = per_route_requests()
+        if not eps:
+            if not (config.endpoints.discover or (config.endpoints.openapi or "").startswith("http")):
+                return []
+            # the routes come from a spec the app serves, fetched only after consent: announce the bound
+            return [f"input checks as test role '{role}': the write routes of the app's OpenAPI spec (read after you allow "
+                    f"this; at most {MAX_ROUTES}), one bad change at a time ({len(mut.MUTATIONS)} kinds), only on '{role}''s "
+                    f"own records, each change put back; at most {n} requests per route, {n * MAX_ROUTES} in all"]
         return [f"input checks as test role '{role}': {len(eps)} write route(s) ({', '.join(str(e) for e in eps[:6])}"
                 f"{' ...' if len(eps) > 6 else ''}), one bad change at a time ({len(mut.MUTATIONS)} kinds), only on "
-                f"'{role}''s own records, each change put back at once; at most {n} requests per route, {n * len(eps)} in all",
+                f"{role}'s own records, each change put back at once; at most {n} requests per route, {n * len(eps)} in all",
                 "records a create route makes are deleted only with --allow-delete; otherwise the report lists them"]
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
