@@ -190,3 +190,92 @@ def test_forms_keep_their_fields_tokens_and_selected_values():
     assert form.token_fields == ["csrfmiddlewaretoken"]
     assert form.data() == {"csrfmiddlewaretoken": "tok", "title": "A & B", "note": "hello", "plan": "b", "notify": "on"}
     assert forms_in("<form><input name='x' value='1'>")[0].value("x") == "1"  # a page cut off mid-form still parses
+
+
+class NotesApi:
+    """A cookie-session JSON API: POST /api/notes/{id} changes a note. `strict` requires a JSON
+    content type (a cross-site form cannot send one); otherwise any body that parses is taken."""
+
+    def __init__(self, strict: bool, behaviour: str = ""):
+        self.strict, self.behaviour = strict, behaviour
+        self.notes = {"n1": {"id": "n1", "owner": "tester", "note": "first note"}}
+
+    def __call__(self, h):
+        import json
+
+        from servers import reply
+
+        if h.path == "/login":
+            return reply(h, 200, b'{"ok": true}', {"Set-Cookie": "sid=notes-session-value-1; Path=/; HttpOnly; SameSite=None"})
+        if self.behaviour == "slow":
+            time.sleep(1.5)
+        if self.behaviour == "storm":
+            return reply(h, 503, b"upstream unavailable")
+        if "sid=notes-session-value-1" not in h.headers.get("cookie", ""):
+            return reply(h, 401, b'{"error": "login"}')
+        if h.command == "GET" and h.path == "/api/notes":
+            return reply(h, 200, json.dumps({"notes": list(self.notes.values())}).encode(), {"Content-Type": "application/json"})
+        if h.command == "GET" and h.path.startswith("/api/notes/"):
+            note = self.notes.get(h.path.rsplit("/", 1)[1])
+            return reply(h, 200 if note else 404, json.dumps(note or {}).encode(), {"Content-Type": "application/json"})
+        if h.command == "POST" and h.path.startswith("/api/notes/"):
+            if self.strict and h.headers.get("content-type") != "application/json":
+                return reply(h, 415, b'{"error": "send JSON"}')
+            doc = json.loads(h.body or b"{}")
+            self.notes[h.path.rsplit("/", 1)[1]].update(note=str(doc.get("note", "")))
+            return reply(h, 204, b"")
+        return reply(h, 405, b"")
+
+
+def notes_config(tmp_path, url, timeout: float = 3.0):
+    from wizard.config import load_config
+
+    (tmp_path / "endpoints.txt").write_text("GET /api/notes\nGET /api/notes/{id}\nPOST /api/notes/{id}\n", encoding="utf-8")
+    path = tmp_path / "c.toml"
+    path.write_text(f"""[target]
+url = "{url}"
+[endpoints]
+list = "endpoints.txt"
+from_source = false
+discover = false
+[roles.tester]
+login = {{ route = "POST /login", username_env = "W_USER", password_env = "W_PASS" }}
+[consent]
+login = true
+write = true
+[limits]
+request_timeout = {timeout}
+""", encoding="utf-8")
+    return load_config(path)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_json_post_that_a_cross_site_form_can_send_as_text_plain(tmp_path, strict):
+    from servers import http_server
+
+    api = NotesApi(strict)
+    with http_server(api) as (url, log):
+        findings, _ = run_probes(notes_config(tmp_path, url), {"W_USER": "u", "W_PASS": "p-secret-3"}, ["csrf-active"])
+    f = next(f for f in findings if f.rule == "csrf.forged-request")
+    sent = [h for m, p, h in log if m == "POST" and p == "/api/notes/n1"]
+    assert sent[0]["content-type"] == "text/plain" and sent[0]["origin"] == "https://launch-ready-csrf-test.invalid"
+    if strict:
+        assert f.status.value == "pass" and len(sent) == 1
+    else:
+        assert f.status.value == "fail" and f.title == "POST /api/notes/{id} accepts a forged cross-site request"
+        assert len(sent) == 2  # the forged change, then the original text put back
+    assert api.notes["n1"]["note"] == "first note"
+
+
+@pytest.mark.parametrize("behaviour", ["slow", "storm"])
+def test_csrf_checks_end_with_unknown_and_a_reason_on_a_failing_server(tmp_path, behaviour):
+    from servers import http_server
+
+    with http_server(NotesApi(False, behaviour)) as (url, log):
+        started = time.monotonic()
+        findings, summary = run_probes(notes_config(tmp_path, url, timeout=1.0), {"W_USER": "u", "W_PASS": "p-secret-3"},
+                                       ["csrf-active"])
+    assert summary.outcomes == {"csrf-active": "ok"} and time.monotonic() - started < 20
+    assert [(f.rule, f.status.value) for f in findings] == [("csrf.forged-request", "unknown")]  # nothing judged
+    why = "GET /api/notes got no answer (no complete answer within 1 s)" if behaviour == "slow" else "GET /api/notes answered 503"
+    assert why in findings[0].title

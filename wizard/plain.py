@@ -195,7 +195,7 @@ class PlainWizard:
             return
         ready.clear()
         if self.demo is not None and self.ask(self.q.confirm("Disable it in the demo app for you?", default=True)):
-            self.demo.server.app.state.demo.disable(config.revocation.role)
+            self.demo.disable_account(config.revocation.role)
         elif not self.ask(self.q.confirm(f"Have you disabled '{config.revocation.role}'? (no cancels the drill)", default=True)):
             runner.cancel()
             runner.join(10)

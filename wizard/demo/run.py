@@ -114,6 +114,10 @@ class DemoAudit:
 
         return load_answers_file(Path(__file__).with_name(f"answers-{self.build}.yaml"), self.audit.checklist)
 
+    def disable_account(self, username: str) -> None:
+        """The person's step in the revocation drill, done for them: an admin deactivates the account."""
+        self.server.app.state.demo.disable(username)
+
     def stop(self) -> None:
         self.server.stop()
 

@@ -29,7 +29,7 @@ from wizard.probes import mutations as mut
 from wizard.probes.authz.writes import PREFERRED_FIELDS, _NEVER
 from wizard.probes.base import Probe, ProbeContext
 from wizard.probes.htmlforms import TEXT_TYPES, Form, forms_in
-from wizard.probes.recordwriter import RecordWriter, Target, actor_role, created_path
+from wizard.probes.recordwriter import NotConcrete, RecordWriter, actor_role, created_path
 from wizard.probes.session import session_cookies
 
 FOREIGN_ORIGIN = "https://launch-ready-csrf-test.invalid"
@@ -228,7 +228,9 @@ class CsrfActiveProbe(Probe):
         key = str(ep)
         loc = Location(url=self.ctx.base_url.rstrip("/") + ep.path, method=ep.method)
         t = await self.w.target(ep)
-        if isinstance(t, str):
+        if isinstance(t, NotConcrete):
+            if t.server_failed:
+                return self.finding("csrf.forged-request", Status.UNKNOWN, f"{key}: not checked ({t})", key=key, location=loc)
             return self.finding("csrf.not-probed", Status.SKIPPED, f"{key}: not checked ({t})", key=key, location=loc)
         evidence: list[str] = []
         if ep.method != "POST":
@@ -240,6 +242,10 @@ class CsrfActiveProbe(Probe):
             evidence.append(f"OPTIONS {t.path} preflight from {FOREIGN_ORIGIN} -> "
                             f"{pre.resp.status if pre.resp is not None else pre.error}; Allow-Origin: {allow or '-'}, "
                             f"Allow-Credentials: {'true' if creds else '-'}")
+            if pre.resp is None or pre.resp.status >= 500:
+                return self.finding("csrf.forged-request", Status.UNKNOWN, f"{key}: not judged, the preflight got no usable "
+                                    "answer", key=key, location=loc, evidence=evidence,
+                                    detail="A server that fails the preflight says nothing about cross-site requests.")
             if not (allow == FOREIGN_ORIGIN and creds):
                 return self.finding("csrf.forged-request", Status.PASS, f"{key} cannot be sent from another site (the preflight "
                                     "refuses it)", key=key, location=loc, evidence=evidence, references=_REFS,

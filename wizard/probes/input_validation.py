@@ -25,7 +25,7 @@ from wizard.inventory import Endpoint, template_key
 from wizard.model import Finding, Location, Severity, Status, Tier
 from wizard.probes import mutations as mut
 from wizard.probes.base import Probe, ProbeContext
-from wizard.probes.recordwriter import RecordWriter, Target, actor_role, as_json, created_path
+from wizard.probes.recordwriter import NotConcrete, RecordWriter, Target, actor_role, as_json, created_path
 from wizard.probes.authz.writes import unwrap
 from wizard.redact import scrub
 
@@ -110,9 +110,10 @@ class InputValidationProbe(Probe):
             self.progress(ctx, str(ep), n / max(1, len(routes)))
             self.w.start_route()
             target = await self.w.target(ep)
-            if isinstance(target, str):
-                yield self.finding("input.not-probed", Status.SKIPPED, f"{ep}: not checked ({target})", key=str(ep),
-                                   location=self._loc(ep.path, ep.method))
+            if isinstance(target, NotConcrete):
+                yield self.finding("input.validated" if target.server_failed else "input.not-probed",
+                                   Status.UNKNOWN if target.server_failed else Status.SKIPPED,
+                                   f"{ep}: not checked ({target})", key=str(ep), location=self._loc(ep.path, ep.method))
                 continue
             async for f in self._check(target):
                 yield f

@@ -42,6 +42,17 @@ class Target:
     creates: bool = False
 
 
+@dataclass
+class NotConcrete:
+    """Why a route could not be made concrete; `server_failed`: the app did not answer properly (unknown)."""
+
+    reason: str
+    server_failed: bool = False
+
+    def __str__(self) -> str:
+        return self.reason
+
+
 def as_json(resp):
     try:
         return resp.json()
@@ -103,13 +114,22 @@ class RecordWriter:
         out = await self.send("GET", path)
         return unwrap(as_json(out.resp)) if out.ok else None
 
-    async def target(self, ep: Endpoint) -> Target | str:
+    async def _failed_read(self, path: str) -> NotConcrete | None:
+        """When a read the target needs failed on the server's side (no answer, 5xx): say so."""
+        out = await self.ids.requests.get(self.role, path)  # the answer IdBook already got: no new request
+        if out.resp is None and not out.blocked:
+            return NotConcrete(f"GET {path} got no answer ({out.error})", True)
+        if out.resp is not None and out.resp.status >= 500:
+            return NotConcrete(f"GET {path} answered {out.resp.status}", True)
+        return None
+
+    async def target(self, ep: Endpoint) -> Target | NotConcrete:
         """The route made concrete, or why it cannot be (in plain words)."""
         gets = {template_key(e.path) for e in self.ctx.endpoints if e.method == "GET"}
         if ep.method == "POST" and not ep.params:
             base = self.ctx.config.input.examples.get(str(ep)) or mut.example_body(ep.body_schema)
             if not base:
-                return "no example body: give one in [input] examples, or an OpenAPI spec with the body's schema"
+                return NotConcrete("no example body: give one in [input] examples, or an OpenAPI spec with the body's schema")
             base = dict(base)
             text = next((k for k, v in base.items() if isinstance(v, str)), None)
             if text:
@@ -121,19 +141,26 @@ class RecordWriter:
                           required, None, creates=True)
         read_tpl = read_template(ep, self.ctx.endpoints)
         if template_key(read_tpl) not in gets:
-            return "no GET route to read the record back"
+            return NotConcrete("no GET route to read the record back")
         if ep.params:
             owned = await self.ids.owned(self.role, read_tpl)
             if not owned:
-                return f"no record of '{self.role}' found to change (its list gave no ids)"
+                collection = read_tpl[: read_tpl.index("{")].rstrip("/")
+                return (await self._failed_read(collection) if "{" not in collection else None) or NotConcrete(
+                    f"no record of '{self.role}' found to change (its list gave no ids)")
             write_path, read_path = fill(ep.path, owned[0]), fill(read_tpl, owned[0])
         else:
             write_path, read_path = ep.path, read_tpl
-        record = await self.read(read_path)
+        out = await self.send("GET", read_path)
+        record = unwrap(as_json(out.resp)) if out.ok else None
         if record is None:
-            return f"GET {read_path} gave no JSON record"
+            if out.resp is None and not out.blocked:
+                return NotConcrete(f"GET {read_path} got no answer ({out.error})", True)
+            if out.resp is not None and out.resp.status >= 500:
+                return NotConcrete(f"GET {read_path} answered {out.resp.status}", True)
+            return NotConcrete(f"GET {read_path} gave no JSON record")
         text = choose_field(record, ep.body_fields)
         if text is None:
-            return f"GET {read_path} shows no text field that is safe to change"
+            return NotConcrete(f"GET {read_path} shows no text field that is safe to change")
         typed = next((k for k, v in record.items() if isinstance(v, (int, float, bool)) and k in ep.body_fields), None)
         return Target(ep, write_path, read_path, {text: record[text]}, text, typed, [], record)

@@ -92,7 +92,7 @@ class RevocationScreen(ModalScreen[None]):
 
     def action_demo_disable(self) -> None:
         if self.state == "ready" and self.app.demo is not None:
-            self.app.demo.server.app.state.demo.disable(self.audit.config.revocation.role)
+            self.app.demo.disable_account(self.audit.config.revocation.role)
             self.notify(f"Disabled '{self.audit.config.revocation.role}' in the demo app.", timeout=3)
             self.action_disabled()
 
