@@ -279,3 +279,41 @@ def test_csrf_checks_end_with_unknown_and_a_reason_on_a_failing_server(tmp_path,
     assert [(f.rule, f.status.value) for f in findings] == [("csrf.forged-request", "unknown")]  # nothing judged
     why = "GET /api/notes got no answer (no complete answer within 1 s)" if behaviour == "slow" else "GET /api/notes answered 503"
     assert why in findings[0].title
+
+
+def test_a_put_route_gets_the_whole_record_so_nothing_else_is_wiped(tmp_path):
+    import json
+
+    from wizard.config import load_config
+
+    from servers import http_server, reply
+
+    record = {"id": "p1", "title": "Quarterly plan", "budget": 1200, "updated_at": "2026-01-01T00:00:00Z"}
+    bodies = []
+
+    def route(h):
+        if h.path == "/login":
+            return reply(h, 200, b'{"token": "put-test-token-123"}')
+        if h.command == "GET" and h.path == "/api/plans":
+            return reply(h, 200, json.dumps([record]).encode(), {"Content-Type": "application/json"})
+        if h.command == "GET":
+            return reply(h, 200, json.dumps(record).encode(), {"Content-Type": "application/json"})
+        doc = json.loads(h.body)
+        bodies.append(doc)
+        if (set(doc) != {"title", "budget"} or not isinstance(doc["title"], str) or len(doc["title"]) > 100
+                or "\ud800" in doc["title"] or not isinstance(doc["budget"], int)):
+            return reply(h, 422, b'{"error": "invalid"}')
+        record.update(doc)  # a PUT: the whole record as sent
+        return reply(h, 204, b"")
+
+    with http_server(route) as (url, log):
+        (tmp_path / "endpoints.txt").write_text("GET /api/plans\nGET /api/plans/{id}\nPUT /api/plans/{id}\n")
+        path = tmp_path / "c.toml"
+        path.write_text(f'[target]\nurl = "{url}"\n[endpoints]\nlist = "endpoints.txt"\nfrom_source = false\ndiscover = false\n'
+                        '[roles.t]\nlogin = { route = "POST /login", username_env = "W_USER", password_env = "W_PASS" }\n'
+                        '[consent]\nlogin = true\nwrite = true\n')
+        findings, _ = run_probes(load_config(path), {"W_USER": "u", "W_PASS": "p-secret-4"}, ["input"])
+    assert [f.status.value for f in findings] == ["pass"]
+    assert bodies[0] == {"title": "Quarterly plan", "budget": 1200}  # the whole record, minus what the server owns
+    assert all("budget" in b for b in bodies)
+    assert record["title"] == "Quarterly plan" and record["budget"] == 1200

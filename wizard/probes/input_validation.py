@@ -228,7 +228,9 @@ class InputValidationProbe(Probe):
             return
         before = t.record.get(watched)
         if after.get(watched) != before and watched in t.record:
-            await self.w.send(t.ep.method, t.path, {watched: before})
+            # a PUT replaces the whole record: send all of it back, not just the one field
+            body = {**t.base, watched: before} if t.ep.method == "PUT" else {watched: before}
+            await self.w.send(t.ep.method, t.path, body)
 
     async def _final_check(self, t: Target) -> None:
         """Creates: delete what was made (destructive tier only). Updates: the record must be as it was."""

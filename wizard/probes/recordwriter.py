@@ -9,6 +9,7 @@ the OpenAPI spec with a marker in its text field).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from wizard.engine.http import BlockedRequest, BudgetExhausted, RequestFailed
@@ -19,6 +20,7 @@ from wizard.probes.authz.requests import Outcome, RoleRequests
 from wizard.probes.authz.writes import choose_field, read_template, unwrap
 
 ID_KEYS = ("id", "uuid", "pk", "_id", "key", "slug")
+_SERVER_OWNED = re.compile(r"(^|_)(created|updated|modified|deleted)(_?at|_?on|_?by)?$|^(etag|version)$", re.I)
 
 
 def actor_role(config) -> str | None:
@@ -163,4 +165,7 @@ class RecordWriter:
         if text is None:
             return NotConcrete(f"GET {read_path} shows no text field that is safe to change")
         typed = next((k for k, v in record.items() if isinstance(v, (int, float, bool)) and k in ep.body_fields), None)
-        return Target(ep, write_path, read_path, {text: record[text]}, text, typed, [], record)
+        # a PUT replaces the whole record, so its body is the whole record as read (minus what the server owns)
+        base = ({k: v for k, v in record.items() if k not in ID_KEYS and not _SERVER_OWNED.search(k)}
+                if ep.method == "PUT" else {text: record[text]})
+        return Target(ep, write_path, read_path, base, text, typed, [], record)
