@@ -118,3 +118,6 @@ def test_rate_limit_routes_must_be_sign_in_routes():
         Role(logout="logout please")
     with pytest.raises(ValidationError):
         Role(whoami="POST /api/me")  # a who-am-I route only reads
+    with pytest.raises(ValidationError, match="only sign-in routes"):
+        RateLimit(routes=[{"route": "POST /api/tokens"}])  # creating API tokens is not signing in
+    assert RateLimit(routes=[{"route": "POST /auth/mfa/verify"}, {"route": "POST /password/forgot"}])

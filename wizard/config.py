@@ -161,7 +161,7 @@ class Matrix(Strict):
 
 # Extra routes a rate-limit burst may use must be about signing in: resets, one-time codes, PINs.
 _RATELIMIT_ROUTE_WORDS = re.compile(r"reset|forgot|recover|otp|one-time|pin|passcode|code|mfa|2fa|totp|verify|"
-                                    r"magic|password|login|signin|sign-in|session|token|auth", re.I)
+                                    r"magic|password|login|signin|sign-in", re.I)
 
 
 class LimitedRoute(Strict):
