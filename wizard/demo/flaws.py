@@ -75,6 +75,16 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("S5", "headers.permissions-policy", "Permissions-Policy not set"),
     Flaw("S5b", "headers.coop", "Cross-Origin-Opener-Policy not set"),
     Flaw("S5c", "headers.corp", "Cross-Origin-Resource-Policy not set"),
+    # sessions, rate limits, input validation, CSRF (issue 8); B10 is found by the interactive revocation drill
+    Flaw("B1", "session.rotation", "keeps the session id"),
+    Flaw("B2", "session.logout", "Logout does not end the session"),
+    Flaw("B3", "session.lifetime", "last 7 days"),
+    Flaw("B4", "ratelimit.login", "No limit on wrong passwords"),
+    Flaw("B5", "ratelimit.user-enumeration", "tells an unknown user from a wrong password"),
+    Flaw("B6", "input.server-error", "PATCH /api/me"),
+    Flaw("B7", "input.mass-assignment", "set 'role'"),
+    Flaw("B8", "csrf.forged-request", "POST /preferences"),
+    Flaw("B9", "input.verbose-error", "PATCH /api/me"),
 )
 
 

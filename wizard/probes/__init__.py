@@ -15,6 +15,7 @@ REGISTRY: dict[str, str] = {
     "health": "wizard.probes.health:HealthProbe",
     "authn": "wizard.probes.authn:AuthnProbe",
     "authz": "wizard.probes.authz:AuthzProbe",
+    "session": "wizard.probes.session:SessionProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
     "tls": "wizard.probes.tls:TlsProbe",
     "dns": "wizard.probes.dns:DnsProbe",
@@ -24,6 +25,9 @@ REGISTRY: dict[str, str] = {
     "repo-auditlog": "wizard.probes.repo_evidence:RepoAuditLogProbe",
     "repo-deploy": "wizard.probes.repo_evidence:RepoDeployProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
+    "input": "wizard.probes.input_validation:InputValidationProbe",
+    "csrf-active": "wizard.probes.csrf_active:CsrfActiveProbe",
+    "ratelimit": "wizard.probes.ratelimit:RateLimitProbe",
 }
 
 
