@@ -60,6 +60,7 @@ FLAWS: tuple[Flaw, ...] = (
     Flaw("H02", "cors.foreign-origin", "lets any website"),
     Flaw("H03", "cors.null-origin", "the 'null' origin"),
     Flaw("H04", "cors.lookalike-origin", "look-alike origins"),
+    Flaw("H02b", "csrf.forged-request", "PATCH /api/me accepts a forged cross-site request"),
     Flaw("H05", "exposure.sensitive-file", "/.env is public"),
     Flaw("H06", "secrets.exposed", "in a file the app serves to anyone"),
     Flaw("H07", "exposure.sensitive-file", "/.git/config is public"),
