@@ -63,7 +63,7 @@ DEMO_FLAWED = {
     ("authz.function-level", "'support' can open GET /debug/vars, meant for admin only"),
     ("authz.function-level", "'support2' can open GET /debug/vars, meant for admin only"),
     ("csrf.state-changing-get", "GET /admin/users/{username}/reset-password changes state on a plain GET (not probed)"),
-    ("authz.matrix", "Authorization matrix: 10 bypassed cells (14 routes x 4 roles)"),
+    ("authz.matrix", "Authorization matrix: 10 bypassed cells (15 routes x 4 roles)"),
 }
 
 
