@@ -69,7 +69,7 @@ DEMO_USERS: dict[str, dict[str, str]] = {
     "admin": {"role": "admin", "name": "Avery Admin"},
     "support": {"role": "support", "name": "Sam Support"},
     "support2": {"role": "support", "name": "Sasha Support"},
-    # the dedicated account of the rate-limit check: wrong passwords may lock it for a minute
+    # the dedicated account of the rate-limit check: wrong passwords lock it for a few seconds
     "lockout": {"role": "support", "name": "Lee Lockout"},
 }
 # role name in a launch-ready.toml -> (username env var, password env var)
@@ -100,6 +100,9 @@ FIXED_SECURITY_HEADERS: dict[str, str] = {
 SEARCH_DELAY_SECONDS = 0.7  # flawed build only; +/- 0.05 s jitter
 LOGIN_FAILURE_LIMIT = 10  # fixed build: failed logins per username per window before 429
 LOGIN_FAILURE_WINDOW = 60.0
+# then the username is locked for a short cool-off (as django-axes or a gateway limiter would), so the
+# rate-limit check, which waits for its account to be free again, costs the demo seconds, not a minute
+LOGIN_LOCK_SECONDS = 12
 MAX_BODY_BYTES = 64 * 1024
 MAX_QUERY_CHARS = 200
 
@@ -180,6 +183,7 @@ class _State:
         self.max_age = FIXED_SESSION_MAX_AGE if fixed else FLAWED_SESSION_MAX_AGE
         self.sessions: dict[str, _Session] = {}
         self.failures: dict[str, list[float]] = {}
+        self.locked_until: dict[str, float] = {}
         self.customers = _make_customers()
         self.orders = _make_orders(self.customers)
         self.rng = random.Random()
@@ -397,11 +401,17 @@ async def login(request: Request) -> Response:
     now = time.time()
 
     if st.fixed:
+        locked_until = st.locked_until.get(username, 0.0)
+        if now < locked_until:
+            retry = max(1, int(locked_until - now) + 1)
+            return _json_error(429, "too many failed sign-in attempts; try again later", {"Retry-After": str(retry)})
         recent = [t for t in st.failures.get(username, []) if now - t < LOGIN_FAILURE_WINDOW]
         st.failures[username] = recent
         if len(recent) >= LOGIN_FAILURE_LIMIT:
-            retry = max(1, int(LOGIN_FAILURE_WINDOW - (now - recent[0])) + 1)
-            return _json_error(429, "too many failed sign-in attempts; try again later", {"Retry-After": str(retry)})
+            st.locked_until[username] = now + LOGIN_LOCK_SECONDS
+            st.failures.pop(username, None)
+            return _json_error(429, "too many failed sign-in attempts; try again later",
+                               {"Retry-After": str(LOGIN_LOCK_SECONDS)})
 
     expected = st.password_overrides.get(username, DEMO_PASSWORDS.get(username))
     if expected is None or not secrets.compare_digest(expected.encode(), password.encode()):

@@ -66,7 +66,7 @@ login = {{ route = "POST /login", username_env = "LR_SUPPORT_USER", password_env
 level = 1
 login = {{ route = "POST /login", username_env = "LR_SUPPORT2_USER", password_env = "LR_SUPPORT2_PASS" }}
 
-# a dedicated account for the rate-limit check: wrong passwords may lock it for a minute
+# a dedicated account for the rate-limit check: wrong passwords lock it for a few seconds
 [ratelimit]
 account = {{ route = "POST /login", username_env = "LR_LOCKOUT_USER", password_env = "LR_LOCKOUT_PASS" }}
 
