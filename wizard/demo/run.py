@@ -78,6 +78,13 @@ role = "support2"
 login = true
 write = true    # staging on loopback: the input, CSRF and cross-user write checks run, and show their plan first
 
+# a server on this machine: time it twice as fast as the default, so the demo's sample takes seconds
+[latency]
+rate = 10
+
+[limits]
+rate_per_host = 40
+
 [branding]
 organisation = "Launch Ready demo"
 client = "Acme Ops Console ({build} build)"

@@ -34,6 +34,7 @@ class RunSummary:
     outcomes: dict[str, str] = field(default_factory=dict)  # probe id -> ok / not run: reason / timeout / crashed
     requests: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)  # probe id -> wall time it ran
     cancelled: bool = False
 
 
@@ -226,7 +227,8 @@ class Engine:
                     )
                 )
         summary.outcomes[probe.id] = outcome
-        self.observer.probe_finished(probe, outcome, time.perf_counter() - started, count)
+        summary.seconds[probe.id] = time.perf_counter() - started
+        self.observer.probe_finished(probe, outcome, summary.seconds[probe.id], count)
 
     def _items_of(self, probe: Probe) -> list[str]:
         """The checklist items a probe informs, through the checklist's rule mapping."""
