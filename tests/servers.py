@@ -22,8 +22,7 @@ def http_server(route: Route):
         def _handle(self):
             log.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
             length = int(self.headers.get("content-length") or 0)
-            if length:
-                self.rfile.read(length)
+            self.body = self.rfile.read(length) if length else b""  # the request body, for routes that read it
             try:
                 route(self)
             except (BrokenPipeError, ConnectionResetError):

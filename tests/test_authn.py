@@ -88,7 +88,7 @@ def test_ids_come_from_a_test_accounts_list_not_a_placeholder(tmp_path, flawed_r
 
 def test_without_the_login_tier_an_id_from_the_sources_is_used(tmp_path, flawed_repo):
     with DemoServer(fixed=False, workdir=tmp_path) as server:
-        config = demo_config(tmp_path, server, flawed_repo.path, False, consent__login=False)
+        config = demo_config(tmp_path, server, flawed_repo.path, False, consent__login=False, consent__write=False)
         findings, summary = run_probes(config, demo_env(), ["authn"])
         assert not [e for e in server.access_log if e["method"] == "POST"]  # no login was even tried
     detail = next(f for f in findings if f.title.startswith("GET /api/customers/{customer_id}:"))

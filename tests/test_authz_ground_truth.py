@@ -29,6 +29,7 @@ def repos(tmp_path_factory):
 
 
 def audit_demo(tmp_path, repos, fixed: bool, **changes):
+    changes.setdefault("consent__write", False)  # the demo consents to writes; these checks are about the login tier
     with DemoServer(fixed=fixed, workdir=tmp_path) as server:
         config = demo_config(tmp_path, server, repos[fixed].path, fixed, **changes)
         findings, summary = run_probes(config, demo_env(), PROBES)
@@ -62,7 +63,7 @@ DEMO_FLAWED = {
     ("authz.function-level", "'support' can open GET /debug/vars, meant for admin only"),
     ("authz.function-level", "'support2' can open GET /debug/vars, meant for admin only"),
     ("csrf.state-changing-get", "GET /admin/users/{username}/reset-password changes state on a plain GET (not probed)"),
-    ("authz.matrix", "Authorization matrix: 10 bypassed cells (12 routes x 4 roles)"),
+    ("authz.matrix", "Authorization matrix: 10 bypassed cells (15 routes x 4 roles)"),
 }
 
 
@@ -103,7 +104,8 @@ def test_demo_write_tier_cross_user_write_that_changes_nothing_is_not_reported(t
     assert f"answered {204 if not fixed else 404}, and support's record was unchanged" in attacker["reason"]
     assert row["cells"]["support"]["state"] == "allowed"  # the owner's own change showed first
     patches = [e for e in log if e["method"] == "PATCH"]
-    assert len(patches) >= 3 and all(e["path"].startswith("/api/customers/") for e in patches)
+    assert len(patches) >= 3 and all(e["path"].startswith("/api/customers/") or e["path"] == "/api/me" for e in patches)
+    assert all(e["status"] == 401 for e in patches if e["path"] == "/api/me")  # only the anonymous write check
     assert_safe(log, summary, 1500)
     if fixed:
         assert bad(findings) == []

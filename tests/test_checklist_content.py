@@ -194,7 +194,10 @@ def test_index_identity_and_order(checklist):
 def test_settings_are_written_out_with_the_seed_defaults(checklist):
     raw = yaml.safe_load((default_checklist_dir() / "checklist.yaml").read_text(encoding="utf-8"))
     expected = {"p95_ms": 500, "login_attempts_per_minute": 10, "admin_session_hours": 8,
-                "hsts_min_days": 180, "cert_warn_days": 30, "cert_fail_days": 7, "red_flag_threshold": 2}
+                "hsts_min_days": 180, "cert_warn_days": 30, "cert_fail_days": 7, "red_flag_threshold": 2,
+                "ratelimit_max_attempts": 15, "ratelimit_slowdown_ms": 1000, "enumeration_timing_ms": 100,
+                "revocation_max_minutes": 60, "revocation_drill_minutes": 5}
+    expected["session_fail_hours"] = 24  # the HTTP-surface cookie check: longer than this fails
     assert raw["settings"] == expected, "every setting is written out so a consultant can see and edit it"
     assert checklist.settings == Settings()
 

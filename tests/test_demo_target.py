@@ -162,7 +162,12 @@ def test_login_accepts_form_and_rejects_bad_password(fc, xc, flawed, fixed):
         r = _req(c, "POST", srv.https_url + "/login", data={"username": "support", "password": DEMO_PASSWORDS["support"]})
         assert r.status_code == 200 and r.json()["user"]["role"] == "support"
         bad = _req(c, "POST", srv.https_url + "/login", json={"username": "support", "password": "nope"})
-        assert bad.status_code == 401 and bad.json() == {"error": "invalid credentials"}
+        nobody = _req(c, "POST", srv.https_url + "/login", json={"username": "nobody-here", "password": "nope"})
+        assert bad.status_code == nobody.status_code == 401
+        if srv is fixed:
+            assert bad.json() == nobody.json() == {"error": "invalid credentials"}
+        else:  # B5: user enumeration
+            assert bad.json() == {"error": "wrong password"} and nobody.json() == {"error": "no such user"}
         assert "set-cookie" not in bad.headers
         assert _req(c, "POST", srv.https_url + "/login", content=b"{", headers={"content-type": "application/json"}).status_code == 400
 
@@ -234,7 +239,7 @@ def test_admin_users_needs_admin_role(fc, xc, flawed, fixed):
             assert r.status_code == 403 and r.json() == {"error": "forbidden"}
         _, admin = _login(c, srv, "admin")
         users = _req(c, "GET", srv.https_url + "/admin/users", cookie=admin).json()["users"]
-        assert {u["username"] for u in users} == {"admin", "support", "support2"}
+        assert {u["username"] for u in users} == {"admin", "support", "support2", "lockout"}
         assert all("password" not in u for u in users)
 
 

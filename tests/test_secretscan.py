@@ -276,7 +276,7 @@ def test_demo_repo_findings_match_flaws_table(tmp_path, fixed):
     audit = Audit.start(Config(target=Target(repo=str(demo.path))), tmp_path / "s.json")
     audit.run_probes(only=["secrets"])
     findings = list(audit.session.findings.values()) if isinstance(audit.session.findings, dict) else audit.session.findings
-    # the repository's planted secrets (F11-F17); the others are found by other probes (repo evidence)
+    # the repository's planted secrets (F11-F17); the others are found by other probes (bundles, repo evidence)
     secret_flaws = [f for f in FLAWS if f.rule == "secrets.exposed" and f.id in {f"F{n}" for n in range(11, 18)}]
     if fixed:
         assert not [f for f in findings if f.status in (Status.FAIL, Status.WARN)]

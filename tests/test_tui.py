@@ -284,9 +284,13 @@ async def test_demo_from_the_welcome_screen_to_the_pdf(tmp_path):
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen), 30)
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ConsentScreen", 10)
+        await wait_for(pilot, lambda: getattr(app.screen, "tier", "") == "login", 10)
+        assert app.demo.server.access_log == []  # nothing is sent before consent
         await pilot.press("y")
-        await wait_for(pilot, lambda: bool(app.audit.session.data.runs) and app.audit.session.data.runs[-1].finished, 120)
+        await wait_for(pilot, lambda: getattr(app.screen, "tier", "") == "write", 10)  # the write tier is asked on its own
+        assert app.demo.server.access_log == []
+        await pilot.press("y")
+        await wait_for(pilot, lambda: bool(app.audit.session.data.runs) and app.audit.session.data.runs[-1].finished, 180)
         await pilot.press("A")
         await pilot.pause()
         assert app.audit.verdict().status == "NOT READY"

@@ -72,6 +72,37 @@ def test_consent(snap_compare, app):
     assert snap_compare(app, run_before=consent, terminal_size=SIZE)
 
 
+def test_consent_write(snap_compare, app):
+    async def consent(pilot):
+        app.push_screen(ConsentScreen("admin.example.test", [
+            "input checks as test role 'support': 2 write route(s) (PATCH /api/me, PATCH /api/customers/{id}), one bad "
+            "change at a time (11 kinds), only on support's own records, each change put back at once; at most 50 "
+            "requests per route, 100 in all",
+            "CSRF checks as test role 'support' (cookie logins only): read up to 2 pages for forms, ...",
+        ], 1500, tier="write"))
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=consent, terminal_size=SIZE)
+
+
+def test_revocation_drill(snap_compare, tmp_path):
+    from wizard.tui.screens.revocation import RevocationScreen
+
+    audit = offline_audit(tmp_path, findings=False)
+    audit.config.roles = {"support2": Role(level=1, whoami="GET /api/me",
+                                           login=LoginRecipe(username_env="LR_SUPPORT2_USER", password_env="LR_SUPPORT2_PASS"))}
+    audit.config.revocation.role = "support2"
+    app = LaunchReadyApp(audit=audit)
+
+    async def drill(pilot):
+        app.push_screen(ItemScreen("access-revocation"))
+        await pilot.pause()
+        app.push_screen(RevocationScreen())
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=drill, terminal_size=SIZE)
+
+
 def test_export(snap_compare, app):
     async def export(pilot):
         await pilot.press("e")

@@ -60,7 +60,9 @@ def test_demo_audit_under_tmux_then_kill_and_resume(tmp_path):
         tmux.keys("r")
         tmux.wait_for("Allow logging in", 20)
         tmux.keys("y")
-        tmux.wait_for("Checks finished", 120)
+        tmux.wait_for("Also allow changes on staging", 20)  # the demo is staging on loopback: writes are asked apart
+        tmux.keys("y")
+        tmux.wait_for("Checks finished", 180)
         tmux.keys("A")
         tmux.wait_for("Demo interview answered", 10)
         tmux.keys("e")

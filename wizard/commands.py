@@ -84,6 +84,7 @@ def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server
     audit.allow_delete = allow_delete
     if answers_path:
         audit.apply_answers(load_answers_file(answers_path, audit.checklist))
+    _say_plans(audit, only, skip)
     audit.run_probes(only, skip, LineObserver())
     verdict = audit.verdict()
     for fmt, path in _outputs(formats, out):
@@ -92,6 +93,27 @@ def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server
     print(f"{verdict.headline} (score {verdict.score}/100, {verdict.band})")
     print(f"session: {session_path}", file=sys.stderr)
     return 1 if _gate(verdict, fail_on) else 0
+
+
+def _say_plans(audit, only, skip) -> None:
+    """What the consented tiers will send: in scan mode consent comes only from --consent-login /
+    --consent-write or the config (never by default), so the plan goes to stderr and the log instead."""
+    import logging
+
+    from wizard.inventory import load_inventory
+    from wizard.probes.base import consent_plans
+
+    config = audit.config
+    if not (config.consent.login or config.consent.write):
+        return
+    login, write = consent_plans(audit.probes(only, skip), config, load_inventory(config), audit.checklist.settings)
+    for title, plan in (("Login tier (consented by --consent-login or the config)", login),
+                        ("Write tier on staging (consented by --consent-write or the config)", write)):
+        if plan:
+            lines = [f"{title}:"] + [f"  - {line}" for line in plan]
+            for line in lines:
+                logging.getLogger("launch_ready.consent").info(line)
+            print("\n".join(lines), file=sys.stderr)
 
 
 def _default_session(resume: bool) -> Path:

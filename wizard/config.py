@@ -111,6 +111,12 @@ class LoginRecipe(Strict):
         return v
 
 
+def check_route(v: str, methods: str = "GET|POST|PUT|PATCH|DELETE") -> str:
+    if not re.match(rf"^({methods}) /\S*$", v.strip()):
+        raise ValueError(f"route must look like 'METHOD /path' with METHOD one of {methods.replace('|', ', ')}")
+    return v.strip()
+
+
 class Role(Strict):
     login: LoginRecipe | None = None
     token_env: str | None = Field(None, pattern=_ENV_NAME, description="Env var holding a bearer token.")
@@ -118,6 +124,20 @@ class Role(Strict):
     level: int = Field(0, description="Privilege rank: higher can do more (admin > support).")
     token_header: str = Field("Authorization", pattern=r"^[A-Za-z0-9-]+$", description="Header a token is sent in.")
     token_prefix: str = Field("Bearer ", description="Text before the token in that header ('' for a raw API key).")
+    whoami: str | None = Field(None, description="A read-only route that shows who is logged in, e.g. 'GET /api/me'; "
+                               "forged tokens are sent only here. Default: a GET /me-like route from the inventory.")
+    logout: str | None = Field(None, description="The logout route, e.g. 'POST /logout'. Only the session check calls it, "
+                               "and only for its own fresh test session; unset: the logout check is skipped.")
+
+    @field_validator("whoami")
+    @classmethod
+    def _whoami(cls, v: str | None) -> str | None:
+        return check_route(v, "GET") if v else v
+
+    @field_validator("logout")
+    @classmethod
+    def _logout(cls, v: str | None) -> str | None:
+        return check_route(v) if v else v
 
 
 ANONYMOUS = "anonymous"  # the implicit role: no cookie, no token
@@ -150,6 +170,52 @@ class Matrix(Strict):
     privileged_roles: list[str] = Field(
         default_factory=list, description="Roles that may call privileged routes; empty: the roles with the highest level.")
     object_checks: bool = Field(True, description="Try other users' record ids on routes with an id (object-level checks).")
+
+
+# Extra routes a rate-limit burst may use must be about signing in: resets, one-time codes, PINs.
+_RATELIMIT_ROUTE_WORDS = re.compile(r"reset|forgot|recover|otp|one-time|pin|passcode|code|mfa|2fa|totp|verify|"
+                                    r"magic|password|login|signin|sign-in", re.I)
+
+
+class LimitedRoute(Strict):
+    """Another sign-in route to burst with wrong values (a reset, one-time code or PIN route)."""
+
+    route: str = Field(description="'POST /password/forgot', 'POST /auth/otp', ...")
+    fields: dict[str, str] = Field(default_factory=dict, description="Body fields; '{username}' is the test account's "
+                                   "username, '{wrong_code}' a fresh wrong 6-digit code.")
+    format: Literal["json", "form"] = "json"
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, v: str) -> str:
+        v = check_route(v, "POST|PUT")
+        if not _RATELIMIT_ROUTE_WORDS.search(v.split(" ", 1)[1]):
+            raise ValueError("only sign-in routes (reset, forgot, otp, code, pin, mfa, verify, password, login) "
+                             "may be used for the rate-limit burst")
+        return v
+
+
+class RateLimit(Strict):
+    """The rate-limit check: a dedicated test account that may be locked for a while."""
+
+    account: LoginRecipe | None = Field(None, description="A test account used for nothing else: the burst sends it "
+                                        "wrong passwords and may lock it for a while.")
+    routes: List[LimitedRoute] = Field(default_factory=lambda: [], description="Reset, one-time code or PIN routes to burst as well.")
+    max_wait_seconds: float = Field(120, ge=0, le=900, description="Longest the check waits for the account to unlock "
+                                    "itself before it reports that it is still locked.")
+
+
+class Revocation(Strict):
+    """The revocation drill: the person disables a test account while the tool watches its open session."""
+
+    role: str | None = Field(None, description="The test role whose account the person will disable.")
+    poll_seconds: float = Field(10, gt=0, le=300, description="How often the open session is tried.")
+
+
+class InputChecks(Strict):
+    examples: dict[str, dict] = Field(
+        default_factory=dict, description="A valid JSON body per write route ('POST /api/notes' -> {...}), as the "
+        "starting point that the input checks change one field at a time. Default: from the OpenAPI spec.")
 
 
 class Consent(Strict):
@@ -215,6 +281,9 @@ class Config(Strict):
     matrix: Matrix = Field(default_factory=Matrix)
     access: list[AccessRule] = Field(default_factory=list, description="Expected access per route; first match wins.")
     consent: Consent = Field(default_factory=Consent)
+    ratelimit: RateLimit = Field(default_factory=RateLimit)
+    revocation: Revocation = Field(default_factory=Revocation)
+    input: InputChecks = Field(default_factory=InputChecks)
     limits: Limits = Field(default_factory=Limits)
     latency: Latency = Field(default_factory=Latency)
     branding: Branding = Field(default_factory=Branding)
@@ -232,6 +301,8 @@ class Config(Strict):
                 if name not in known:
                     raise ValueError(f"access[{i}] ({rule.route}): unknown role '{name}' in allow; "
                                      f"roles are {', '.join(sorted(known))}")
+        if self.revocation.role and self.revocation.role not in self.roles:
+            raise ValueError(f"revocation.role: unknown role '{self.revocation.role}'")
         for name in self.matrix.privileged_roles:
             if name not in self.roles:
                 raise ValueError(f"matrix.privileged_roles: unknown role '{name}'")
@@ -284,9 +355,17 @@ class Credentials:
     cookie: str | None = None
 
 
+RATELIMIT_ACCOUNT = "[ratelimit]"  # the credentials key of the rate-limit account (never a role name)
+
+
 def resolve_credentials(config: Config, environ: dict[str, str] | None = None) -> dict[str, Credentials]:
     env = os.environ if environ is None else environ
     out: dict[str, Credentials] = {}
+    account = config.ratelimit.account
+    if account:
+        creds = Credentials(RATELIMIT_ACCOUNT, env.get(account.username_env), env.get(account.password_env))
+        register_secret(creds.password, "ratelimit-credential")
+        out[RATELIMIT_ACCOUNT] = creds
     for name, role in config.roles.items():
         creds = Credentials(role=name)
         if role.login:
@@ -306,6 +385,8 @@ def missing_credentials(config: Config, environ: dict[str, str] | None = None) -
     """Env var names a role needs that are not set, for one clear message up front."""
     env = os.environ if environ is None else environ
     missing = []
+    if config.ratelimit.account:
+        missing += [n for n in (config.ratelimit.account.username_env, config.ratelimit.account.password_env) if not env.get(n)]
     for role in config.roles.values():
         names = [role.token_env, role.cookie_env]
         if role.login:

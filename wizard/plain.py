@@ -46,6 +46,7 @@ class PlainWizard:
         try:
             self.open(session_path)
             self.maybe_run_checks()
+            self.maybe_revocation_drill()
             self.interview()
             self.review()
             self.export()
@@ -133,16 +134,75 @@ class PlainWizard:
 
         if not self.ask(self.q.confirm("Run the automated checks now?", default=True)):
             return
+        from wizard.probes.base import consent_plans
+
         config = self.audit.config
-        if config.consent.login and config.roles:
-            plan = [line for p in self.audit.probes() for line in p.login_plan(config, load_inventory(config))]
-            if plan:
-                self.say("These checks log in with your test accounts (read-only; no logout, reset or delete route is called):")
-                for line in plan:
-                    self.say(f"  • {line}")
-                config.consent.login = self.ask(self.q.confirm("Allow logging in with the test accounts for this run?", default=True))
+        login_plan, write_plan = consent_plans(self.audit.probes(), config, load_inventory(config), self.audit.checklist.settings)
+        allow_login = allow_write = False
+        if login_plan:
+            self.say("These checks log in with your test accounts (they only read; no reset or delete route is called, "
+                     "and only the session check's own fresh session is logged out):")
+            for line in login_plan:
+                self.say(f"  • {line}")
+            allow_login = self.ask(self.q.confirm("Allow logging in with the test accounts for this run?", default=True))
+        if write_plan and (allow_login or not login_plan):
+            self.say(f"These checks change records of your test accounts on {config.target.host} (staging); every change "
+                     "is read back and put back, nothing is deleted without --allow-delete:")
+            for line in write_plan:
+                self.say(f"  • {line}")
+            allow_write = self.ask(self.q.confirm("Also allow these changes on staging for this run?", default=False))
+        config.consent.login = bool(allow_login or allow_write) and (config.consent.login or config.consent.write)
+        config.consent.write = bool(allow_write) and config.consent.write
         self.say("Running the checks:")
         self.audit.run_probes(observer=LineObserver(stream=self.out, show=True))
+
+    def maybe_revocation_drill(self) -> None:
+        """The revocation drill, when the config names its test account: the person disables the account
+        while the tool watches its open session (wizard/drill.py)."""
+        import threading
+
+        from wizard.drill import DrillRunner, RevocationDrill
+
+        config = self.audit.config
+        if not config.revocation.role:
+            return
+        try:
+            drill = RevocationDrill(self.audit)
+        except UserError as err:
+            self.say(f"Revocation drill not available: {err}")
+            return
+        self.say(f"Revocation drill: how fast is a leaver cut off? It uses the test account '{config.revocation.role}':")
+        for line in drill.plan:
+            self.say(f"  • {line}")
+        if not self.ask(self.q.confirm("Run the revocation drill now?", default=False)):
+            return
+        ready = threading.Event()
+        events: list[tuple[str, str]] = []
+
+        def emit(kind: str, text: str) -> None:
+            events.append((kind, text))
+            if kind != "tick":
+                ready.set()
+            if kind == "tick" and len(events) % 6 == 2:  # a line now and then, not one per try
+                self.say(f"  {text}")
+
+        runner = DrillRunner(drill, emit).start()
+        ready.wait(120)
+        kind, text = events[-1] if events else ("error", "the session could not be opened in time")
+        self.say(text)
+        if kind != "ready":
+            runner.cancel()
+            return
+        ready.clear()
+        if self.demo is not None and self.ask(self.q.confirm("Disable it in the demo app for you?", default=True)):
+            self.demo.disable_account(config.revocation.role)
+        elif not self.ask(self.q.confirm(f"Have you disabled '{config.revocation.role}'? (no cancels the drill)", default=True)):
+            runner.cancel()
+            runner.join(10)
+            return
+        runner.disabled()
+        runner.join()
+        self.say(f"Drill result: {events[-1][1]}")
 
     def interview(self) -> None:
         from wizard.answers import coerce

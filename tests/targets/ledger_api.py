@@ -13,6 +13,13 @@ Planted in the flawed build (`fixed=False`), none in the fixed one:
   L4 GET /v1/reports/summary: the JWT is decoded without checking its signature (invalid token accepted)
   L5 GET /v1/invoices/{invoice_id}/void: voids the invoice on a GET (state-changing GET; fixed: POST)
   L6 GET /v1/internal/debug: open without a token, in no spec (found only through a plain list)
+  L7 tokens are signed with the well-known secret "secret" (fixed: 32 random bytes)
+  L8 tokens live 30 days (fixed: 1 hour)
+  L9 POST /v1/auth/logout answers 204 and the token keeps working (fixed: its id is revoked)
+  L10 no limit on wrong passwords at /v1/auth/token (fixed: 5 per e-mail per 10 s, then 429 with RateLimit headers)
+  L11 POST /v1/invoices crashes on a wrong type: 500 with a Python stack trace (fixed: 400)
+  L12 POST /v1/invoices copies every property sent onto the new invoice (role, owner...) (fixed: 400)
+  L13 a disabled user's tokens keep working until they expire (fixed: refused at once)
 
 `extra_resources=N` adds N REST resources (list, create, read, update, delete) and `extra_admin=M`
 finance-only report routes, for the matrix benchmark.
@@ -36,7 +43,10 @@ USERS = {  # email -> (password, role, name); throwaway test values for a loopba
     "erin@ledger.test": ("ledger-auditor-pass-8830", "auditor", "Erin Auditor"),
     "alice@ledger.test": ("ledger-alice-pass-1194", "member", "Alice Member"),
     "bob@ledger.test": ("ledger-bob-pass-6627", "member", "Bob Member"),
+    "dave@ledger.test": ("ledger-dave-pass-3074", "member", "Dave Lockout"),  # the rate-limit test account
 }
+RATELIMIT_ENV = ("LEDGER_LOCKOUT_USER", "LEDGER_LOCKOUT_PASS", "dave@ledger.test")
+FAILURE_LIMIT, FAILURE_WINDOW = 5, 10.0  # fixed build: wrong passwords per e-mail per window
 ROLE_ENV = {  # config role -> (user env, password env, email)
     "finance": ("LEDGER_FINANCE_USER", "LEDGER_FINANCE_PASS", "carol@ledger.test"),
     "auditor": ("LEDGER_AUDITOR_USER", "LEDGER_AUDITOR_PASS", "erin@ledger.test"),
@@ -49,7 +59,7 @@ MEMBERS = ("alice@ledger.test", "bob@ledger.test")
 
 def ledger_env() -> dict[str, str]:
     env = {}
-    for user_env, pass_env, email in ROLE_ENV.values():
+    for user_env, pass_env, email in (*ROLE_ENV.values(), RATELIMIT_ENV):
         env[user_env] = email
         env[pass_env] = USERS[email][0]
     return env
@@ -60,6 +70,7 @@ def config_toml(base_url: str, *, write: bool = False, endpoints_list: str | Non
         f'[roles.{name}]\nlevel = {LEVELS[name]}\n'
         f'login = {{ route = "POST /v1/auth/token", username_env = "{u}", password_env = "{p}", '
         f'username_field = "email", token_json = "data.access_token" }}\n'
+        f'whoami = "GET /v1/me"\nlogout = "POST /v1/auth/logout"\n'
         for name, (u, p, _) in ROLE_ENV.items())
     return f"""[target]
 url = "{base_url}"
@@ -81,10 +92,25 @@ owner_only = true
 route = "GET /v1/reports/summary"
 allow = ["authenticated"]
 
+[ratelimit]
+account = {{ route = "POST /v1/auth/token", username_env = "{RATELIMIT_ENV[0]}", password_env = "{RATELIMIT_ENV[1]}", username_field = "email", token_json = "data.access_token" }}
+max_wait_seconds = 30
+
+[revocation]
+role = "bob"
+
 [consent]
 login = true
 write = {str(write).lower()}
 {extra}"""
+
+
+def _utf8(text) -> bool:
+    try:
+        str(text).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _b64(raw: bytes) -> str:
@@ -100,7 +126,11 @@ class LedgerApi:
 
     def __init__(self, fixed: bool, *, extra_resources: int = 0, extra_admin: int = 0):
         self.fixed = fixed
-        self.secret = secrets.token_bytes(32)
+        self.secret = secrets.token_bytes(32) if fixed else b"secret"
+        self.lifetime = 3600 if fixed else 30 * 86400
+        self.revoked: set[str] = set()
+        self.disabled: set[str] = set()
+        self.failures: dict[str, list[float]] = {}
         self.access_log: list[dict[str, Any]] = []
         self.extra_resources = extra_resources
         self.extra_admin = extra_admin
@@ -125,7 +155,8 @@ class LedgerApi:
     def issue(self, email: str) -> str:
         now = int(time.time())
         head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        body = _b64(json.dumps({"sub": email, "role": USERS[email][1], "iat": now, "exp": now + 3600}).encode())
+        body = _b64(json.dumps({"sub": email, "role": USERS[email][1], "iat": now, "exp": now + self.lifetime,
+                                "jti": secrets.token_hex(8)}).encode())
         sig = _b64(hmac.new(self.secret, f"{head}.{body}".encode(), hashlib.sha256).digest())
         return f"{head}.{body}.{sig}"
 
@@ -143,7 +174,14 @@ class LedgerApi:
                 return None
         if not isinstance(claims, dict) or claims.get("sub") not in USERS or claims.get("exp", 0) < time.time():
             return None
+        if self.fixed and (claims.get("jti") in self.revoked or claims["sub"] in self.disabled):
+            return None
         return claims
+
+    def disable(self, email: str) -> None:
+        """An admin deactivates the account (the revocation drill): new logins are refused."""
+        with self.lock:
+            self.disabled.add(email)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> "LedgerApi":
@@ -217,10 +255,22 @@ class LedgerApi:
             return 200, self.spec(), {}
         if path == "/v1/auth/token" and method == "POST":
             doc = json_body() or {}
-            known = USERS.get(str(doc.get("email")))
+            email = str(doc.get("email"))
+            now = time.time()
+            recent = [t for t in self.failures.get(email, []) if now - t < FAILURE_WINDOW]
+            if self.fixed and len(recent) >= FAILURE_LIMIT:
+                reset = int(FAILURE_WINDOW - (now - recent[0])) + 1
+                return 429, {"error": {"code": "rate_limited"}}, {
+                    "RateLimit-Limit": str(FAILURE_LIMIT), "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)}
+            known = USERS.get(email)
             if not known or not hmac.compare_digest(known[0], str(doc.get("password", ""))):
+                self.failures[email] = recent + [now]
                 return 401, {"error": {"code": "invalid_credentials"}}, {}
-            return 200, {"data": {"access_token": self.issue(doc["email"]), "token_type": "bearer", "expires_in": 3600}}, {}
+            if email in self.disabled:
+                return 403, {"error": {"code": "account_disabled"}}, {}
+            self.failures.pop(email, None)
+            return 200, {"data": {"access_token": self.issue(email), "token_type": "bearer",
+                                  "expires_in": self.lifetime}}, {}
         if path == "/v1/internal/debug" and method == "GET":
             u = user()
             if self.fixed and (u is None or u["role"] != "finance"):
@@ -239,6 +289,11 @@ class LedgerApi:
         if u is None:
             return deny
         finance = u["role"] == "finance"
+        if path == "/v1/auth/logout" and method == "POST":
+            claims = self.verify(token)
+            if self.fixed and claims:
+                self.revoked.add(claims.get("jti", ""))  # fixed: the token stops working; flawed: nothing happens
+            return 204, None, {}
         if path == "/v1/me" and method == "GET":
             return 200, {"data": {"email": u["email"], "role": u["role"], "name": USERS[u["email"]][2]}}, {}
         if path == "/v1/admin/tenants" and method == "GET":
@@ -260,7 +315,7 @@ class LedgerApi:
                 rows = [i for i in self.invoices.values() if finance or i["owner"] == u["email"]]
                 return 200, {"data": {"items": rows, "total": len(rows)}}, {}
             if method == "POST":
-                return 201, {"data": {"id": "inv-new"}}, {}
+                return self.create_invoice(json_body(), u)
         m = re.fullmatch(r"/v1/invoices/([\w-]+)(/void)?", path)
         if m:
             inv = self.invoices.get(m.group(1))
@@ -281,14 +336,15 @@ class LedgerApi:
                 return 200, {"data": inv}, {}
             if method == "PATCH":
                 doc = json_body()
-                if doc is None or set(doc) - {"memo"} or not isinstance(doc.get("memo"), str):
+                if (doc is None or set(doc) - {"memo"} or not isinstance(doc.get("memo"), str)
+                        or len(doc["memo"]) > 200 or not _utf8(doc["memo"])):
                     return 400, {"error": {"code": "invalid", "message": 'send {"memo": "..."}'}}, {}
                 if self.fixed and not mine:
                     return forbidden
                 inv["memo"] = doc["memo"]  # flawed: whoever asks
                 return 204, None, {}
             if method == "DELETE":
-                if not finance:
+                if not mine:
                     return forbidden
                 self.deleted.append(inv["id"])
                 del self.invoices[inv["id"]]
@@ -310,6 +366,37 @@ class LedgerApi:
             return (200, {"data": rec}, {}) if method == "GET" else (204, None, {})
         return missing
 
+    def create_invoice(self, doc: dict | None, u: dict) -> tuple[int, Any, dict]:
+        """Fixed: exactly customer (text), amount_cents (a positive integer), optional currency and memo.
+        Flawed: no type checks (a wrong type crashes with the stack trace in the answer) and every property
+        sent lands on the invoice."""
+        invalid = (400, {"error": {"code": "invalid", "message": "customer (text) and amount_cents (integer) are required"}}, {})
+        if doc is None:
+            return invalid
+        new_id = f"inv-{2001 + len(self.invoices) + len(self.deleted)}"
+        if self.fixed:
+            allowed = {"customer", "amount_cents", "currency", "memo"}
+            customer, amount = doc.get("customer"), doc.get("amount_cents")
+            if (set(doc) - allowed or not isinstance(customer, str) or not 1 <= len(customer) <= 120
+                    or not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount < 10**9
+                    or doc.get("currency", "EUR") not in ("EUR", "USD")
+                    or not isinstance(doc.get("memo", ""), str) or len(doc.get("memo", "")) > 200
+                    or not all(_utf8(v) for v in (customer, doc.get("memo", "")))):
+                return invalid
+            inv = {"id": new_id, "owner": u["email"], "customer": customer, "amount_cents": amount,
+                   "currency": doc.get("currency", "EUR"), "memo": doc.get("memo", ""), "status": "open"}
+        else:
+            import traceback
+
+            try:
+                if len(doc["customer"]) > 120 or not _utf8(doc["customer"]) or doc["amount_cents"] + 0 <= 0:
+                    return invalid
+                inv = {"id": new_id, "owner": u["email"], "currency": "EUR", "memo": "", "status": "open", **doc}
+            except Exception:
+                return 500, {"error": "internal", "trace": traceback.format_exc()}, {}
+        self.invoices[new_id] = inv
+        return 201, {"data": inv}, {}
+
     def spec(self) -> dict:
         bearer = [{"bearerAuth": []}]
         op = lambda summary, tags, **kw: {"summary": summary, "tags": tags, "responses": {"200": {"description": "ok"}}, **kw}
@@ -319,7 +406,12 @@ class LedgerApi:
             "/healthz": {"get": op("Health", ["ops"], security=[])},
             "/v1/auth/token": {"post": op("Log in", ["auth"], security=[])},
             "/v1/me": {"get": op("Who am I", ["account"])},
-            "/v1/invoices": {"get": op("My invoices", ["invoices"]), "post": op("Create an invoice", ["invoices"])},
+            "/v1/invoices": {"get": op("My invoices", ["invoices"]), "post": op("Create an invoice", ["invoices"], requestBody={
+                "content": {"application/json": {"schema": {"type": "object", "required": ["customer", "amount_cents"],
+                                                            "properties": {"customer": {"type": "string"},
+                                                                           "amount_cents": {"type": "integer", "minimum": 1},
+                                                                           "currency": {"type": "string", "enum": ["EUR", "USD"]},
+                                                                           "memo": {"type": "string"}}}}}})},
             "/v1/invoices/{invoice_id}": {
                 "get": op("One invoice", ["invoices"], parameters=idp),
                 "patch": op("Change the memo", ["invoices"], parameters=idp, requestBody=memo),

@@ -156,10 +156,21 @@ class Settings(Strict):
     p95_ms: float = Field(500, gt=0, description="Launch bar: p95 latency of normal admin actions.")
     login_attempts_per_minute: int = Field(10, gt=0, description="Rate limit to expect on login routes.")
     admin_session_hours: float = Field(8, gt=0, description="Longest acceptable admin session lifetime.")
+    session_fail_hours: float = Field(24, gt=0, description="A session cookie living longer than this fails (between the two: warn).")
     hsts_min_days: int = Field(180, ge=0)
     cert_warn_days: int = Field(30, ge=0)
     cert_fail_days: int = Field(7, ge=0)
     red_flag_threshold: int = Field(2, ge=1, description="Red flags at which we recommend a senior engineer.")
+    ratelimit_max_attempts: int = Field(15, ge=1, le=60, description="Most wrong sign-in attempts the rate-limit check "
+                                        "sends in one minute (the burst), unknown-user tries included.")
+    ratelimit_slowdown_ms: float = Field(1000, gt=0, description="A login that slows down by this much after repeated "
+                                         "failures counts as being limited.")
+    enumeration_timing_ms: float = Field(100, gt=0, description="A difference this large between 'unknown user' and "
+                                         "'wrong password' answer times (every sample apart) reveals which users exist.")
+    revocation_max_minutes: float = Field(60, gt=0, description="Longest an open session may keep working after its "
+                                          "account is disabled.")
+    revocation_drill_minutes: float = Field(5, gt=0, le=120, description="How long the revocation drill watches the "
+                                            "open session after the account is disabled, at most.")
 
 
 class Checklist(Strict):

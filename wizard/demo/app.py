@@ -33,6 +33,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wizard.demo import surface
+
 __all__ = [
     "APP_NAME",
     "APP_VERSION",
@@ -61,17 +63,21 @@ DEMO_PASSWORDS: dict[str, str] = {
     "admin": "demo-admin-pass-7731",
     "support": "demo-support-pass-4410",
     "support2": "demo-support2-pass-9052",
+    "lockout": "demo-lockout-pass-3318",
 }
 DEMO_USERS: dict[str, dict[str, str]] = {
     "admin": {"role": "admin", "name": "Avery Admin"},
     "support": {"role": "support", "name": "Sam Support"},
     "support2": {"role": "support", "name": "Sasha Support"},
+    # the dedicated account of the rate-limit check: wrong passwords lock it for a few seconds
+    "lockout": {"role": "support", "name": "Lee Lockout"},
 }
 # role name in a launch-ready.toml -> (username env var, password env var)
 DEMO_ROLE_ENV: dict[str, tuple[str, str]] = {
     "admin": ("LR_ADMIN_USER", "LR_ADMIN_PASS"),
     "support": ("LR_SUPPORT_USER", "LR_SUPPORT_PASS"),
     "support2": ("LR_SUPPORT2_USER", "LR_SUPPORT2_PASS"),
+    "lockout": ("LR_LOCKOUT_USER", "LR_LOCKOUT_PASS"),  # [ratelimit] account, not a role
 }
 
 FLAWED_COOKIE_NAME = "session"
@@ -88,11 +94,15 @@ FIXED_SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    **surface.ISOLATION_HEADERS,
 }
 
 SEARCH_DELAY_SECONDS = 0.7  # flawed build only; +/- 0.05 s jitter
 LOGIN_FAILURE_LIMIT = 10  # fixed build: failed logins per username per window before 429
 LOGIN_FAILURE_WINDOW = 60.0
+# then the username is locked for a short cool-off (as django-axes or a gateway limiter would), so the
+# rate-limit check, which waits for its account to be free again, costs the demo seconds, not a minute
+LOGIN_LOCK_SECONDS = 12
 MAX_BODY_BYTES = 64 * 1024
 MAX_QUERY_CHARS = 200
 
@@ -161,6 +171,7 @@ def _make_orders(customers: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class _Session:
     user: str
     created: float
+    csrf: str = ""  # fixed build: the token its forms carry
 
 
 class _State:
@@ -172,24 +183,40 @@ class _State:
         self.max_age = FIXED_SESSION_MAX_AGE if fixed else FLAWED_SESSION_MAX_AGE
         self.sessions: dict[str, _Session] = {}
         self.failures: dict[str, list[float]] = {}
+        self.locked_until: dict[str, float] = {}
         self.customers = _make_customers()
         self.orders = _make_orders(self.customers)
         self.rng = random.Random()
         self.password_overrides: dict[str, str] = {}  # set by an admin password reset
         self.audit: list[dict[str, Any]] = [dict(e) for e in _SEED_AUDIT]
+        self.profiles: dict[str, dict[str, Any]] = {u: dict(info) for u, info in DEMO_USERS.items()}
+        self.preferences: dict[str, dict[str, str]] = {u: {"display_name": info["name"], "digest": "weekly"}
+                                                       for u, info in DEMO_USERS.items()}
+        self.disabled: set[str] = set()
 
     # sessions -------------------------------------------------------------
-    def user_for(self, request: Request) -> dict[str, str] | None:
+    def session_for(self, request: Request) -> _Session | None:
         sid = request.cookies.get(self.cookie_name)
-        if not sid:
-            return None
-        sess = self.sessions.get(sid)
+        sess = self.sessions.get(sid) if sid else None
         if sess is None:
             return None
         if time.time() - sess.created > self.max_age:
             self.sessions.pop(sid, None)
             return None
-        return {"username": sess.user, **DEMO_USERS[sess.user]}
+        if self.fixed and sess.user in self.disabled:
+            return None  # fixed: a disabled account's sessions end at once
+        return sess
+
+    def user_for(self, request: Request) -> dict[str, str] | None:
+        sess = self.session_for(request)
+        return None if sess is None else {"username": sess.user, **self.profiles[sess.user]}
+
+    def disable(self, username: str) -> None:
+        """The admin's "deactivate user": the flawed build only blocks new logins."""
+        self.disabled.add(username)
+        if self.fixed:
+            for sid in [k for k, v in self.sessions.items() if v.user == username]:
+                del self.sessions[sid]
 
     def visible_customers(self, user: dict[str, str]) -> list[dict[str, Any]]:
         if user["role"] == "admin":
@@ -292,7 +319,8 @@ async def home(request: Request) -> Response:
         f"<h1>{html.escape(APP_NAME)}</h1>\n"
         "<p>Internal operations console for the Acme support team.</p>\n"
         "<p><a href=\"/login\">Sign in</a></p>\n"
-        "<p id=\"status\"></p>\n<ul id=\"customers\"></ul>",
+        "<p id=\"status\"></p>\n<ul id=\"customers\"></ul>"
+        + ("" if _state(request).fixed else "\n" + surface.MIXED_CONTENT_IMG),
     )
 
 
@@ -319,7 +347,8 @@ def app_js(fixed: bool) -> str:
 
 
 async def static_js(request: Request) -> Response:
-    return Response(app_js(_state(request).fixed), media_type="application/javascript")
+    # issue 4's inlined config (a SendGrid key in the flawed build) and issue 5's bundle flaws/Sentry
+    return Response(surface.bundle(app_js(_state(request).fixed), _state(request).fixed), media_type="application/javascript")
 
 
 async def static_css(request: Request) -> Response:
@@ -372,17 +401,27 @@ async def login(request: Request) -> Response:
     now = time.time()
 
     if st.fixed:
+        locked_until = st.locked_until.get(username, 0.0)
+        if now < locked_until:
+            retry = max(1, int(locked_until - now) + 1)
+            return _json_error(429, "too many failed sign-in attempts; try again later", {"Retry-After": str(retry)})
         recent = [t for t in st.failures.get(username, []) if now - t < LOGIN_FAILURE_WINDOW]
         st.failures[username] = recent
         if len(recent) >= LOGIN_FAILURE_LIMIT:
-            retry = max(1, int(LOGIN_FAILURE_WINDOW - (now - recent[0])) + 1)
-            return _json_error(429, "too many failed sign-in attempts; try again later", {"Retry-After": str(retry)})
+            st.locked_until[username] = now + LOGIN_LOCK_SECONDS
+            st.failures.pop(username, None)
+            return _json_error(429, "too many failed sign-in attempts; try again later",
+                               {"Retry-After": str(LOGIN_LOCK_SECONDS)})
 
     expected = st.password_overrides.get(username, DEMO_PASSWORDS.get(username))
     if expected is None or not secrets.compare_digest(expected.encode(), password.encode()):
         if st.fixed:
             st.failures.setdefault(username, []).append(now)
-        return _json_error(401, "invalid credentials")
+            return _json_error(401, "invalid credentials")
+        # flawed: tells an unknown user from a wrong password (user enumeration)
+        return _json_error(401, "no such user" if expected is None else "wrong password")
+    if username in st.disabled:
+        return _json_error(403, "this account is disabled")
 
     old_sid = request.cookies.get(st.cookie_name)
     if st.fixed:
@@ -393,9 +432,9 @@ async def login(request: Request) -> Response:
     else:
         # flawed: keeps whatever session id the browser already had (session fixation)
         sid = old_sid if old_sid and 16 <= len(old_sid) <= 128 else secrets.token_urlsafe(32)
-    st.sessions[sid] = _Session(user=username, created=now)
+    st.sessions[sid] = _Session(user=username, created=now, csrf=secrets.token_urlsafe(24))
 
-    resp = JSONResponse({"ok": True, "user": {"username": username, **DEMO_USERS[username]}})
+    resp = JSONResponse({"ok": True, "user": {"username": username, **st.profiles[username]}})
     resp.headers.append("set-cookie", _session_cookie(st, sid, st.max_age))
     return resp
 
@@ -475,13 +514,128 @@ async def customer_update(request: Request) -> Response:
         data = json.loads(body.decode("utf-8")) if len(body) <= MAX_BODY_BYTES else None
     except (ValueError, UnicodeDecodeError):
         data = None
-    if not isinstance(data, dict) or set(data) - {"note"} or not isinstance(data.get("note"), str) or len(data["note"]) > 500:
+    if (not isinstance(data, dict) or set(data) - {"note"} or not isinstance(data.get("note"), str)
+            or len(data["note"]) > 500 or not _valid_text(data["note"])):
         return _json_error(400, 'send {"note": "<text of at most 500 characters>"}')
     mine = user["role"] == "admin" or match["owner"] == user["username"]
     if not mine:
         return _json_error(404, "not found") if st.fixed else Response(status_code=204)
     match["note"] = data["note"]
     return Response(status_code=204)
+
+
+def _valid_text(text: str) -> bool:
+    """Text that can be stored and shown again: no lone surrogates (they break every JSON answer later)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+async def me_update(request: Request) -> Response:
+    """PATCH {"name": "..."}: change your own display name.
+
+    Fixed: exactly {"name": <text of 1-80 characters>}, anything else is a 400. Flawed: no type check
+    (a number crashes it: a 500 with the stack trace in the body) and every property sent is copied onto
+    the profile, "role" included (mass assignment: a support user can make themselves admin).
+    """
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    st = _state(request)
+    body = await request.body()
+    try:
+        data = json.loads(body.decode("utf-8")) if len(body) <= MAX_BODY_BYTES else None
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return _json_error(400, 'send {"name": "<your display name>"}')
+    profile = st.profiles[user["username"]]
+    if st.fixed:
+        name = data.get("name")
+        if set(data) != {"name"} or not isinstance(name, str) or not 1 <= len(name.strip()) <= 80 or not _valid_text(name):
+            return _json_error(400, 'send {"name": "<1 to 80 characters>"}')
+        profile["name"] = name.strip()
+        return Response(status_code=204)
+    try:
+        if "name" in data and not (1 <= len(data["name"].strip()) <= 80 and _valid_text(data["name"])):
+            return _json_error(400, 'send {"name": "<1 to 80 characters>"}')
+        profile.update({k: v for k, v in data.items() if k != "username"})  # flawed: whatever was sent
+    except Exception:  # flawed: debug-style error page with the stack trace
+        import traceback
+
+        return Response(traceback.format_exc(), status_code=500, media_type="text/plain")
+    return Response(status_code=204)
+
+
+_PREFS_FORM = """<h1>Preferences</h1>
+<form method="post" action="/preferences">
+{token}<label>Display name <input name="display_name" value="{display_name}"></label>
+<label>Digest e-mails <select name="digest"><option value="daily"{daily}>daily</option><option value="weekly"{weekly}>weekly</option></select></label>
+<button type="submit">Save</button>
+</form>"""
+
+
+async def preferences_page(request: Request) -> Response:
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    st = _state(request)
+    sess = st.session_for(request)
+    token = (f'<input type="hidden" name="csrf_token" value="{html.escape(sess.csrf)}">\n' if st.fixed and sess else "")
+    prefs = st.preferences[user["username"]]
+    digest = prefs["digest"]
+    return _page(f"Preferences - {APP_NAME}", _PREFS_FORM.format(
+        token=token, display_name=html.escape(prefs["display_name"]),
+        daily=" selected" if digest == "daily" else "", weekly=" selected" if digest == "weekly" else ""))
+
+
+async def preferences_save(request: Request) -> Response:
+    """The preferences form. Fixed: the session's CSRF token must come with it and a foreign Origin is
+    refused. Flawed: neither (with a cookie without SameSite, any site can submit it for a logged-in user)."""
+    user, refusal = _require(request)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    st = _state(request)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return _json_error(415, "send the form")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return _json_error(413, "request body too large")
+    try:
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
+    except UnicodeDecodeError:
+        return _json_error(400, "malformed form")
+    if st.fixed:
+        sess = st.session_for(request)
+        origin = request.headers.get("origin")
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        if (sess is None or not secrets.compare_digest(form.get("csrf_token", ""), sess.csrf)
+                or (origin is not None and origin != own)):
+            return _json_error(403, "cross-site request refused")
+    name = form.get("display_name", "")
+    if not 1 <= len(name.strip()) <= 80 or form.get("digest", "weekly") not in ("daily", "weekly"):
+        return _json_error(400, "display name: 1 to 80 characters; digest: daily or weekly")
+    st.preferences[user["username"]].update(display_name=name.strip(), digest=form.get("digest", "weekly"))
+    return RedirectResponse("/preferences", status_code=303)
+
+
+async def admin_disable_user(request: Request) -> Response:
+    """An admin deactivates an account (the revocation drill). Fixed: its open sessions end too."""
+    user, refusal = _require(request, role="admin")
+    if refusal is not None:
+        return refusal
+    st = _state(request)
+    username = request.path_params["username"]
+    if username not in st.profiles:
+        return _json_error(404, "not found")
+    st.disable(username)
+    st.audit.append({"actor": user["username"], "action": "user.disable", "target": username, "detail": "account disabled"})
+    return JSONResponse({"ok": True, "username": username, "disabled": True})
 
 
 async def reports_search(request: Request) -> Response:
@@ -509,7 +663,7 @@ async def admin_users(request: Request) -> Response:
     user, refusal = _require(request, role="admin")
     if refusal is not None:
         return refusal
-    users = [{"username": u, **info} for u, info in DEMO_USERS.items()]
+    users = [{"username": u, **info, "disabled": u in _state(request).disabled} for u, info in _state(request).profiles.items()]
     return JSONResponse({"users": users})
 
 
@@ -549,7 +703,7 @@ async def admin_reset_password(request: Request) -> Response:
         return refusal
     st = _state(request)
     username = request.path_params["username"]
-    if username not in DEMO_USERS:
+    if username not in st.profiles:
         return _json_error(404, "not found")
     st.password_overrides[username] = secrets.token_urlsafe(12)  # the old password stops working
     st.audit.append({"actor": user["username"], "action": "user.password_reset", "target": username,
@@ -691,6 +845,10 @@ def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) ->
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/api/me", me, methods=["GET"]),
+        Route("/api/me", me_update, methods=["PATCH"]),
+        Route("/preferences", preferences_page, methods=["GET"]),
+        Route("/preferences", preferences_save, methods=["POST"]),
+        Route("/admin/users/{username}/disable", admin_disable_user, methods=["POST"]),
         Route("/api/customers", customers_list, methods=["GET"]),
         Route("/api/customers/{customer_id}", customer_detail, methods=["GET"]),
         Route("/api/reports/search", reports_search, methods=["GET"]),
@@ -705,12 +863,15 @@ def build_app(fixed: bool, *, access_log: list[dict[str, Any]] | None = None) ->
     ]
     if not fixed:
         routes.append(Route("/debug/vars", debug_vars, methods=["GET"]))
+        routes += surface.flawed_routes(_APP_JS, APP_VERSION)  # the HTTP-surface flaws: see wizard/demo/surface.py
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(AccessLogMiddleware, log=log),
             Middleware(SecurityHeadersMiddleware, fixed=fixed),
+            *([] if fixed else [Middleware(surface.ReflectingCorsMiddleware), Middleware(surface.StrictPathMiddleware)]),
         ],
+        debug=not fixed,  # flawed: tracebacks in error pages
     )
     app.state.fixed = fixed
     app.state.access_log = log

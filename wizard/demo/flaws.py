@@ -53,6 +53,39 @@ FLAWS: tuple[Flaw, ...] = (
     # guided verifications on the scripted interview (answers-flawed.yaml)
     Flaw("V1", "auditlog.pasted-line", "lacks:"),
     Flaw("V2", "monitoring.alert-challenge", "did not carry the one-time code"),
+    # a build step inlined a server key into the bundle (wizard/demo/app.py bundle_keys)
+    Flaw("G1", "secrets.exposed", "sendgrid-api-key"),
+    # the HTTP surface (wizard/demo/surface.py)
+    Flaw("H01", "secrets.exposed", "in the JavaScript the app serves"),
+    Flaw("H02", "cors.foreign-origin", "lets any website"),
+    Flaw("H03", "cors.null-origin", "the 'null' origin"),
+    Flaw("H04", "cors.lookalike-origin", "look-alike origins"),
+    Flaw("H02b", "csrf.forged-request", "PATCH /api/me accepts a forged cross-site request"),
+    Flaw("H05", "exposure.sensitive-file", "/.env is public"),
+    Flaw("H06", "secrets.exposed", "in a file the app serves to anyone"),
+    Flaw("H07", "exposure.sensitive-file", "/.git/config is public"),
+    Flaw("H08", "exposure.verbose-errors", "stack traces"),
+    Flaw("H09", "exposure.source-map", "Public source map"),
+    Flaw("H10", "monitoring.health-leak", "/api/health"),
+    Flaw("H11", "monitoring.error-tracking", "No error tracker"),
+    Flaw("H12", "transport.mixed-content", "over plain HTTP"),
+    Flaw("F02b", "cookies.prefix", "no __Host- prefix"),
+    Flaw("F02c", "csrf.samesite", "sent on requests from other sites"),
+    Flaw("F02d", "csrf.token", "No anti-CSRF token seen"),
+    Flaw("S4b", "headers.cache-control", "Cache-Control missing"),
+    Flaw("S5", "headers.permissions-policy", "Permissions-Policy not set"),
+    Flaw("S5b", "headers.coop", "Cross-Origin-Opener-Policy not set"),
+    Flaw("S5c", "headers.corp", "Cross-Origin-Resource-Policy not set"),
+    # sessions, rate limits, input validation, CSRF (issue 8); B10 is found by the interactive revocation drill
+    Flaw("B1", "session.rotation", "keeps the session id"),
+    Flaw("B2", "session.logout", "Logout does not end the session"),
+    Flaw("B3", "session.lifetime", "last 7 days"),
+    Flaw("B4", "ratelimit.login", "No limit on wrong passwords"),
+    Flaw("B5", "ratelimit.user-enumeration", "tells an unknown user from a wrong password"),
+    Flaw("B6", "input.server-error", "PATCH /api/me"),
+    Flaw("B7", "input.mass-assignment", "set 'role'"),
+    Flaw("B8", "csrf.forged-request", "POST /preferences"),
+    Flaw("B9", "input.verbose-error", "PATCH /api/me"),
 )
 
 

@@ -25,6 +25,9 @@ GET /api/customers
 GET /api/customers/101
 PATCH /api/customers/{customer_id}
 GET /api/reports/search
+PATCH /api/me
+GET /preferences
+POST /preferences
 GET /admin/users           admin
 GET /admin/audit-log       admin audit
 GET /admin/export          admin export
@@ -51,6 +54,8 @@ list = "endpoints.txt"
 [roles.admin]
 level = 10
 login = {{ route = "POST /login", username_env = "LR_ADMIN_USER", password_env = "LR_ADMIN_PASS" }}
+whoami = "GET /api/me"
+logout = "POST /logout"    # only the session check calls it, for its own fresh session
 
 [roles.support]
 level = 1
@@ -61,8 +66,24 @@ login = {{ route = "POST /login", username_env = "LR_SUPPORT_USER", password_env
 level = 1
 login = {{ route = "POST /login", username_env = "LR_SUPPORT2_USER", password_env = "LR_SUPPORT2_PASS" }}
 
+# a dedicated account for the rate-limit check: wrong passwords lock it for a few seconds
+[ratelimit]
+account = {{ route = "POST /login", username_env = "LR_LOCKOUT_USER", password_env = "LR_LOCKOUT_PASS" }}
+
+# the account the person disables in the revocation drill (the TUI's access-revocation item, key d)
+[revocation]
+role = "support2"
+
 [consent]
 login = true
+write = true    # staging on loopback: the input, CSRF and cross-user write checks run, and show their plan first
+
+# a server on this machine: time it twice as fast as the default, so the demo's sample takes seconds
+[latency]
+rate = 10
+
+[limits]
+rate_per_host = 40
 
 [branding]
 organisation = "Launch Ready demo"
@@ -139,6 +160,10 @@ class DemoAudit:
                 a = a.model_copy(update={"value": value})
             out.append(a)
         return out
+
+    def disable_account(self, username: str) -> None:
+        """The person's step in the revocation drill, done for them: an admin deactivates the account."""
+        self.server.app.state.demo.disable(username)
 
     def stop(self) -> None:
         self.server.stop()

@@ -124,6 +124,48 @@ def looks_like_jwt(token: str) -> bool:
     return len(parts) == 3 and all(parts[:2]) and parts[0].startswith("eyJ")
 
 
+@dataclass
+class LoginAnswer:
+    """One submitted login form: what came back, and whether it opened a session (a token or cookie)."""
+
+    resp: object  # wizard.engine.http.Response
+    cookies: list[SetCookie]
+    token: str | None
+    answer: object = None
+
+    @property
+    def ok(self) -> bool:
+        # Success is a token or a cookie, not the status code: some apps answer 302 to both outcomes.
+        return bool(self.token or self.cookies) and self.resp.status < 400
+
+
+async def submit_login(ctx, recipe, username: str, password: str, probe: str,
+                       headers: dict[str, str] | None = None) -> LoginAnswer:
+    """POST one login as a recipe describes it (through the audit's client, marked as a login)."""
+    method, _, path = recipe.route.partition(" ")
+    fields = {recipe.username_field: username, recipe.password_field: password}
+    body = {"json": fields} if recipe.format == "json" else {"data": fields}
+    resp = await ctx.http.request(method, ctx.base_url + path, probe=probe, login=True, follow_redirects=False,
+                                  headers=headers, **body)
+    cookies = [c for c in (parse_set_cookie(h) for h in resp.set_cookies) if c]
+    token, answer = None, None
+    if recipe.token_response_header:
+        token = resp.headers.get(recipe.token_response_header) or None
+        if token and token.lower().startswith("bearer "):
+            token = token[7:]
+    else:
+        try:
+            answer = resp.json()
+            token = find_token(answer, recipe.token_json)
+        except ValueError:
+            pass
+    if token:
+        register_secret(token, "token")
+        if resp.status < 400:
+            ctx.http.note_issued(token, probe)
+    return LoginAnswer(resp, cookies, token, answer)
+
+
 async def login(ctx, role_name: str, probe: str) -> AuthState:
     """Log in with a role's recipe, or use its token/cookie from the environment."""
     role = ctx.config.roles[role_name]
@@ -144,32 +186,21 @@ async def login(ctx, role_name: str, probe: str) -> AuthState:
     if not role.login or not creds.username or not creds.password:
         state.reason = f"role '{role_name}' has no login recipe or its environment variables are empty"
         return state
-    recipe = role.login
-    method, _, path = recipe.route.partition(" ")
-    fields = {recipe.username_field: creds.username, recipe.password_field: creds.password}
-    body = {"json": fields} if recipe.format == "json" else {"data": fields}
-    resp = await ctx.http.request(method, ctx.base_url + path, probe=probe, login=True, follow_redirects=False, **body)
-    state.status = resp.status
-    state.cookies = [c for c in (parse_set_cookie(h) for h in resp.set_cookies) if c]
-    token = None
-    if recipe.token_response_header:
-        token = resp.headers.get(recipe.token_response_header) or None
-        if token and token.lower().startswith("bearer "):
-            token = token[7:]
-    else:
-        try:
-            state.answer = resp.json()
-            token = find_token(state.answer, recipe.token_json)
-        except ValueError:
-            pass
-    if token:
-        register_secret(token, "token")
-        state.token = token
-        state.headers.update(token_headers(role, token))
-    if state.cookies:
-        state.headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in state.cookies if c.value)
-    # Success is a token or a cookie, not the status code: some apps answer 302 to both outcomes.
-    state.ok = bool(token or state.cookies) and resp.status < 400
+    got = await submit_login(ctx, role.login, creds.username, creds.password, probe)
+    return state_from(state, got, role)
+
+
+def state_from(state: AuthState, got: LoginAnswer, role=None) -> AuthState:
+    """The headers a login answer lets the caller send, for a role (or a plain Bearer token)."""
+    state.status = got.resp.status
+    state.cookies = got.cookies
+    state.answer = got.answer
+    if got.token:
+        state.token = got.token
+        state.headers.update(token_headers(role, got.token) if role is not None else {"Authorization": f"Bearer {got.token}"})
+    if got.cookies:
+        state.headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in got.cookies if c.value)
+    state.ok = got.ok
     if not state.ok:
-        state.reason = f"login answered {resp.status} without a token or session cookie"
+        state.reason = f"login answered {got.resp.status} without a token or session cookie"
     return state

@@ -6,6 +6,12 @@
 - a total request budget, a per-host rate, a total time limit per request and a body size cap
   (slow-loris servers, gzip bombs and endless bodies end as a clear error, not a hang);
 - no credentials across hosts on redirect; a recognisable User-Agent.
+
+Two narrow exceptions, both for the login tier and both limited to routes the person named in the
+config: `login=True` submits a test account's login (or a reset/one-time-code route named for the
+rate-limit check), and `own_session_logout=True` calls a role's configured logout route, only with
+credentials that a login through this client issued to the same probe (never a token or cookie the
+person supplied), so the session check can show that logout ends the session on the server.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -133,6 +140,10 @@ class ClientPolicy:
     max_redirects: int = 5
     allow_delete: bool = False
     verify: str | bool = True  # CA bundle path, or True for the system store
+    # (METHOD, path) the config names as login routes (login recipes, the [ratelimit] account and routes).
+    # None: a bare client (no config), where any login POST of the login tier is allowed.
+    login_routes: frozenset[tuple[str, str]] | None = None
+    logout_routes: frozenset[tuple[str, str]] = frozenset()  # the roles' configured logout routes
 
 
 class ScopedClient:
@@ -146,6 +157,7 @@ class ScopedClient:
         self._next_slot: dict[str, float] = {}
         self._rate_lock = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
+        self._issued: dict[str, str] = {}  # credential value -> the probe a login through this client gave it to
 
     async def __aenter__(self) -> "ScopedClient":
         import ssl
@@ -178,18 +190,29 @@ class ScopedClient:
         return self._total
 
     # -- policy checks ------------------------------------------------------------------------
-    def check(self, method: str, url: str, *, login: bool = False) -> None:
+    def check(self, method: str, url: str, *, login: bool = False, own_session_logout: bool = False) -> None:
         """Raise BlockedRequest if this request may not be sent. Probes may call it to plan.
 
         `login=True` marks the one POST the login tier allows: submitting a test account's login.
+        `own_session_logout=True` marks a call to a role's configured logout route (see `request`).
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise OutOfScope("not an http(s) URL", url)
         if parts.hostname not in self.policy.scope:
             raise OutOfScope(f"host '{parts.hostname}' is outside the confirmed scope", url)
-        if is_unsafe_path(parts.path):
+        route = (method.upper(), parts.path or "/")
+        if own_session_logout:
+            if TIER_RANK[self.policy.tier] < TIER_RANK[Tier.LOGIN]:
+                raise TierNotAllowed("logging out a test session needs the 'login' tier", url)
+            if route not in self.policy.logout_routes:
+                raise UnsafeRoute("only a role's configured logout route may be called, for the probe's own session", url)
+            return
+        named_login = login and self.policy.login_routes is not None and route in self.policy.login_routes
+        if is_unsafe_path(parts.path) and not named_login:
             raise UnsafeRoute("state-changing route, never requested (unsafe GET, not probed)", url)
+        if login and self.policy.login_routes is not None and not named_login:
+            raise TierNotAllowed("logins are sent only to the login routes named in the config", url)
         need = _METHOD_TIER.get(method.upper())
         if need is None:
             raise TierNotAllowed(f"method {method} is never sent", url)
@@ -220,21 +243,36 @@ class ScopedClient:
         follow_redirects: bool = True,
         login: bool = False,
         timings: bool = False,
+        own_session_logout: bool = False,
         **kwargs,
     ) -> Response:
         """Send within policy, following redirects hop by hop (each hop checked against scope).
 
         `timings=True` stamps each phase of the (last) exchange on `Response.timings`, for latency
         clocks that leave the client's own work out (request sent -> response headers received).
+
+        `own_session_logout=True`: the one way to call a logout route. Allowed only in the login tier,
+        only to a role's configured logout route, and only when every credential the request carries
+        (each cookie value, the bearer token) was issued to this probe by a login through this client.
+        Redirects after a logout are not followed.
         """
         method = method.upper()
         headers = dict(headers or {})
+        if own_session_logout:
+            self.check(method, url, own_session_logout=True)
+            self._check_own_session(headers, probe, url)
+            follow_redirects = False
         history: list[Response] = []
         current = url
         origin_host = urlsplit(url).hostname
         for hop in range(self.policy.max_redirects + 1):
-            self.check(method, current, login=login)
+            self.check(method, current, login=login, own_session_logout=own_session_logout)
             resp = await self._send_once(method, current, probe=probe, headers=headers, timings=timings, **kwargs)
+            if login:
+                for line in resp.set_cookies:
+                    value = line.split(";", 1)[0].partition("=")[2].strip().strip('"')
+                    if value:
+                        self._issued[value] = probe
             resp.history = history
             if not follow_redirects or resp.status not in (301, 302, 303, 307, 308):
                 return resp
@@ -252,6 +290,20 @@ class ScopedClient:
                 method, kwargs = "GET", {}
             current = nxt
         raise RequestFailed(f"more than {self.policy.max_redirects} redirects (redirect loop?)", url)
+
+    def note_issued(self, credential: str, probe: str) -> None:
+        """A login answer gave `probe` this token (found in its body): it may log that session out."""
+        self._issued[credential] = probe
+
+    def _check_own_session(self, headers: dict[str, str], probe: str, url: str) -> None:
+        values = []
+        for name, value in headers.items():
+            if name.lower() == "cookie":
+                values += [part.partition("=")[2].strip() for part in value.split(";") if "=" in part]
+            elif name.lower() in _SENSITIVE_HEADERS:
+                values.append(value.split(" ", 1)[1] if " " in value else value)
+        if not values or any(self._issued.get(v) != probe for v in values):
+            raise UnsafeRoute("a logout is sent only with a session this probe's own login just opened", url)
 
     async def _send_once(self, method: str, url: str, *, probe: str, headers: dict[str, str],
                          timings: bool = False, **kwargs) -> Response:
@@ -284,8 +336,13 @@ class ScopedClient:
         except httpx.ConnectError as err:
             raise RequestFailed(_connect_reason(err), url, "connect") from None
         except httpx.RemoteProtocolError as err:
+            if "receive buffer too long" in str(err).lower():  # h11's limit on the response head
+                raise RequestFailed("the response headers are larger than 100 KB", url, "protocol") from None
             raise RequestFailed(f"the server did not speak valid HTTP ({_short(err)})", url, "protocol") from None
-        except httpx.DecodingError as err:
+        except httpx.ReadError:
+            hint = " (a port that only speaks TLS does this: try https://)" if url.startswith("http://") else ""
+            raise RequestFailed(f"the connection was closed without an HTTP answer{hint}", url, "protocol") from None
+        except (httpx.DecodingError, zlib.error, _DecodeRefused) as err:
             raise RequestFailed(f"undecodable response body ({_short(err)})", url) from None
         except httpx.TimeoutException:
             raise RequestFailed(f"timed out after {self.policy.timeout:g} s", url, "timeout") from None
@@ -303,8 +360,11 @@ class ScopedClient:
             size = 0
             truncated = False
             if method != "HEAD":
-                # iter_bytes decodes gzip/deflate as it goes, so the cap holds for decompressed size too
-                async for chunk in resp.aiter_bytes():
+                # Decoded here, never asked for more than the cap allows: httpx's own decoders expand a
+                # whole chunk at once, and a few hundred bytes of brotli or stacked gzip make gigabytes.
+                decoder = _BoundedDecoder(resp.headers.get("content-encoding", ""))
+                async for raw in resp.aiter_raw():
+                    chunk = decoder.decode(raw, self.policy.max_body - size + 1)
                     size += len(chunk)
                     if size > self.policy.max_body:
                         chunks.append(chunk[: max(0, len(chunk) - (size - self.policy.max_body))])
@@ -326,9 +386,60 @@ def _phase_recorder(stamps: dict[str, float]):
     return trace
 
 
+class _DecodeRefused(Exception):
+    pass
+
+
+class _BoundedDecoder:
+    """Content-Encoding decoding that never produces more bytes than the caller has room for.
+
+    gzip, deflate and br (when the brotli package is there, as httpx would); unknown codings are
+    passed through as they are, like httpx does; stacked codings ("gzip, gzip") are refused.
+    """
+
+    def __init__(self, header: str):
+        codings = [c.strip().lower() for c in header.split(",") if c.strip() and c.strip().lower() != "identity"]
+        if len(codings) > 1:
+            raise _DecodeRefused(f"stacked content encodings '{header[:40]}' refused")
+        self.coding = codings[0] if codings else ""
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16) if self.coding in ("gzip", "x-gzip") else None
+        self._brotli = None
+        if self.coding == "br":
+            try:
+                import brotli  # optional, as in httpx
+
+                self._brotli = brotli.Decompressor()
+            except ImportError:
+                self.coding = ""
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        if not data or limit <= 0:
+            return b""
+        if self.coding == "deflate" and self._zlib is None:
+            # zlib-wrapped as the RFC says, or raw deflate as some servers send
+            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        if self._zlib is not None:
+            return self._zlib.decompress(data, limit)  # leftover input is dropped: we stop at the cap
+        if self._brotli is not None:
+            try:
+                return self._brotli.process(data, output_buffer_limit=limit)
+            except Exception as err:  # brotli.error
+                raise _DecodeRefused(f"brotli: {err}") from None
+        return data
+
+
 def _short(err: Exception) -> str:
     text = str(err) or type(err).__name__
     return text if len(text) < 160 else text[:157] + "..."
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    while err is not None and err not in chain and len(chain) < 10:
+        chain.append(err)
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    return chain
 
 
 def _connect_reason(err: Exception) -> str:
@@ -336,7 +447,8 @@ def _connect_reason(err: Exception) -> str:
     low = text.lower()
     if "certificate" in low or "ssl" in low or "tls" in low:
         return f"TLS handshake failed ({_short(err)})"
-    if "refused" in low:
+    # anyio reports "All connection attempts failed"; the refusal is further down the chain
+    if "refused" in low or any(isinstance(e, ConnectionRefusedError) for e in _causes(err)):
         return "connection refused (is the app running on that port?)"
     if "name or service not known" in low or "nodename" in low or "getaddrinfo" in low:
         return "host name does not resolve"

@@ -7,6 +7,7 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from wizard.checklist.schema import Checklist
 from wizard.config import Config, Credentials
@@ -33,6 +34,7 @@ class RunSummary:
     outcomes: dict[str, str] = field(default_factory=dict)  # probe id -> ok / not run: reason / timeout / crashed
     requests: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)  # probe id -> wall time it ran
     cancelled: bool = False
 
 
@@ -57,6 +59,23 @@ def select_probes(probes: list[Probe], checklist: Checklist, only: list[str] | N
             )
     chosen = [p for p in probes if not only or any(matches(p, t) for t in only)]
     return [p for p in chosen if not any(matches(p, t) for t in (skip or []))]
+
+
+def named_routes(config: Config, kind: str) -> set[tuple[str, str]]:
+    """(METHOD, path) of the routes the config names as login routes, or as logout routes."""
+    routes: list[str] = []
+    if kind == "login":
+        routes += [r.login.route for r in config.roles.values() if r.login]
+        routes += [config.ratelimit.account.route] if config.ratelimit.account else []
+        routes += [r.route for r in config.ratelimit.routes]
+    else:
+        routes += [r.logout for r in config.roles.values() if r.logout]
+    prefix = urlsplit(config.target.url or "").path.rstrip("/")  # probes send to target.url + path
+    out = set()
+    for route in routes:
+        method, _, path = route.partition(" ")
+        out.add((method.upper(), prefix + (urlsplit(path).path or "/")))
+    return out
 
 
 class Engine:
@@ -97,6 +116,8 @@ class Engine:
             max_body=lim.max_body_bytes,
             allow_delete=self.allow_delete,
             verify=str(self.config.resolve(t.ca_bundle)) if t.ca_bundle else True,
+            login_routes=frozenset(named_routes(self.config, "login")),
+            logout_routes=frozenset(named_routes(self.config, "logout")),
         )
 
     def run(self, session: AuditSession, probes: list[Probe], cancel: "asyncio.Event | None" = None) -> RunSummary:
@@ -206,7 +227,8 @@ class Engine:
                     )
                 )
         summary.outcomes[probe.id] = outcome
-        self.observer.probe_finished(probe, outcome, time.perf_counter() - started, count)
+        summary.seconds[probe.id] = time.perf_counter() - started
+        self.observer.probe_finished(probe, outcome, summary.seconds[probe.id], count)
 
     def _items_of(self, probe: Probe) -> list[str]:
         """The checklist items a probe informs, through the checklist's rule mapping."""

@@ -78,6 +78,7 @@ class Endpoint:
     body_fields: list[str] = field(default_factory=list)  # names of string fields an example body had
     declared_public: bool | None = None  # a spec said: no security (True) or security required (False)
     named_params: bool = True  # False when parameter names were made up from concrete ids (/items/42)
+    body_schema: dict | None = None  # a spec's JSON body schema: {"properties", "required", "example"?}
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
@@ -156,7 +157,8 @@ def merge(*lists: list[Endpoint]) -> list[Endpoint]:
             have = merged.get(ep.key)
             if have is None:
                 merged[ep.key] = Endpoint(ep.method, ep.path, set(ep.tags), set(ep.sources), list(ep.origins),
-                                          dict(ep.examples), list(ep.body_fields), ep.declared_public, ep.named_params)
+                                          dict(ep.examples), list(ep.body_fields), ep.declared_public, ep.named_params,
+                                          ep.body_schema)
                 rank[ep.key] = source_rank(ep)
                 continue
             if source_rank(ep) < rank[ep.key]:
@@ -170,6 +172,7 @@ def merge(*lists: list[Endpoint]) -> list[Endpoint]:
             for k, v in _rename(ep.examples, ep.params, have.params).items():
                 have.examples.setdefault(k, v)
             have.body_fields += [f for f in ep.body_fields if f not in have.body_fields]
+            have.body_schema = have.body_schema or ep.body_schema
             if have.declared_public is None:
                 have.declared_public = ep.declared_public
     return sorted(merged.values(), key=lambda e: (e.path, METHODS.index(e.method) if e.method in METHODS else 9))

@@ -2,7 +2,7 @@
 
 Each operation becomes an Endpoint with the spec's tags, whether it declares `security: []`
 (public) or a security requirement, example values of its path parameters and the string fields
-of its JSON request body (names only). Only local `$ref`s (`#/...`) are followed.
+of its JSON request body (names, and the body's schema for the input checks' starting point). Only local `$ref`s (`#/...`) are followed.
 """
 
 from __future__ import annotations
@@ -50,6 +50,30 @@ def _server_prefix(doc: dict) -> str:
             url = url.replace("{" + str(name) + "}", str(default))
     path = urlsplit(url).path if "://" in url else url
     return path.rstrip("/") if path.startswith("/") else ""
+
+
+def _body_schema(doc: dict, op: dict, params: list) -> dict | None:
+    """The JSON request body's schema with its properties resolved one level (for a valid example body)."""
+    schema = None
+    body = _resolve(doc, op.get("requestBody"))
+    if isinstance(body, dict) and isinstance(body.get("content"), dict):
+        for ctype, media in body["content"].items():
+            if "json" in str(ctype) and isinstance(media, dict):
+                schema = _resolve(doc, media.get("schema"))
+                if isinstance(schema, dict) and "example" not in schema and isinstance(media.get("example"), dict):
+                    schema = {**schema, "example": media["example"]}
+                break
+    for p in params:  # Swagger 2: `in: body`
+        if isinstance(p, dict) and p.get("in") == "body":
+            schema = _resolve(doc, p.get("schema"))
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return None
+    props = {str(k): v for k, v in ((k, _resolve(doc, v)) for k, v in schema["properties"].items()) if isinstance(v, dict)}
+    required = [str(r) for r in schema.get("required", []) if isinstance(r, str)] if isinstance(schema.get("required"), list) else []
+    out = {"properties": props, "required": required}
+    if isinstance(schema.get("example"), dict):
+        out["example"] = schema["example"]
+    return out
 
 
 def _body_fields(doc: dict, op: dict, params: list) -> list[str]:
@@ -129,6 +153,8 @@ def parse_openapi_document(d: Document, source: str = "openapi") -> list[Endpoin
             declared = None if security is None else (security == [] or security == [{}])
             if declared:
                 tags.add("public")
-            out.append(Endpoint(method, prefix + p, tags, {source}, [f"{name} {method.upper()} {p}"],
-                                _param_examples(doc, params), _body_fields(doc, op, params), declared))
+            ep = Endpoint(method, prefix + p, tags, {source}, [f"{name} {method.upper()} {p}"],
+                          _param_examples(doc, params), _body_fields(doc, op, params), declared)
+            ep.body_schema = _body_schema(doc, op, params)
+            out.append(ep)
     return out

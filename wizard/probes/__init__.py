@@ -8,8 +8,14 @@ from importlib import import_module
 REGISTRY: dict[str, str] = {
     "http-surface": "wizard.probes.web:HttpSurfaceProbe",
     "cookies": "wizard.probes.cookies:CookieProbe",
+    "cors": "wizard.probes.cors:CorsProbe",
+    "csrf": "wizard.probes.csrf_signals:CsrfProbe",
+    "exposure": "wizard.probes.exposure:ExposureProbe",
+    "bundles": "wizard.probes.bundles:BundleProbe",
+    "health": "wizard.probes.health:HealthProbe",
     "authn": "wizard.probes.authn:AuthnProbe",
     "authz": "wizard.probes.authz:AuthzProbe",
+    "session": "wizard.probes.session:SessionProbe",
     "secrets": "wizard.probes.secrets:SecretsProbe",
     "tls": "wizard.probes.tls:TlsProbe",
     "dns": "wizard.probes.dns:DnsProbe",
@@ -19,6 +25,9 @@ REGISTRY: dict[str, str] = {
     "repo-auditlog": "wizard.probes.repo_evidence:RepoAuditLogProbe",
     "repo-deploy": "wizard.probes.repo_evidence:RepoDeployProbe",
     "latency": "wizard.probes.latency:LatencyProbe",
+    "input": "wizard.probes.input_validation:InputValidationProbe",
+    "csrf-active": "wizard.probes.csrf_active:CsrfActiveProbe",
+    "ratelimit": "wizard.probes.ratelimit:RateLimitProbe",
 }
 
 

@@ -34,6 +34,26 @@ class ProbeContext:
         return self.config.target.url
 
 
+def consent_plans(probes: list["Probe"], config: "Config", endpoints: list["Endpoint"],
+                  settings: "Settings | None" = None) -> tuple[list[str], list[str]]:
+    """(login-tier plan, write-tier plan) of these probes, in plain lines, for the consent prompts.
+
+    Each tier's lines are there only when the config asks for that tier: the login tier with roles
+    or a rate-limit account, the write tier on staging only.
+    """
+    login: list[str] = []
+    write: list[str] = []
+    wants_login = (config.consent.login or config.consent.write) and (config.roles or config.ratelimit.account)
+    wants_write = config.consent.write and config.target.environment == "staging" and bool(config.roles)
+    for p in probes:
+        p.settings = settings
+        if wants_login:
+            login += p.login_plan(config, endpoints)
+        if wants_write:
+            write += p.write_plan(config, endpoints)
+    return login, write
+
+
 class Probe:
     id: ClassVar[str]
     title: ClassVar[str]
@@ -60,7 +80,7 @@ class Probe:
                 return "no email domain configured"
             if need == "endpoints" and not ctx.endpoints:
                 return "no endpoint inventory (give [endpoints] list or openapi)"
-            if need == "roles" and not ctx.credentials:
+            if need == "roles" and not ctx.config.roles:
                 return "no roles configured"
         if not ctx.allows(self.tier):
             return f"needs consent for the '{self.tier.value}' tier"
@@ -72,6 +92,19 @@ class Probe:
     def login_plan(self, config: "Config", endpoints: list["Endpoint"]) -> list[str]:
         """What this probe sends with a test login, in plain words, for the consent screen."""
         return []
+
+    def write_plan(self, config: "Config", endpoints: list["Endpoint"]) -> list[str]:
+        """What this probe changes in the write tier (routes, request count, account), for its own consent."""
+        return []
+
+    # The checklist's thresholds, set by `consent_plans` before a plan is asked for (request counts
+    # in a plan follow them); None: the defaults.
+    settings: "Settings | None" = None
+
+    def plan_settings(self) -> "Settings":
+        from wizard.checklist.schema import Settings
+
+        return self.settings or Settings()
 
     # -- helpers for subclasses ----------------------------------------------------------------
     def progress(self, ctx: ProbeContext, message: str, fraction: float | None = None) -> None:

@@ -38,7 +38,7 @@ Answer with the buttons or type and press enter; "Don't know" is a fine answer: 
 as unknown together with how to find out. Notes are saved with the answer.
 
 Keys: [ and ] go to the previous/next item, s skip, n not applicable, o changes the severity
-(consultants), esc goes back.""",
+(consultants), d runs the revocation drill (on the access-revocation item), esc goes back.""",
     "review": """\
 The verdict: READY only when every launch-bar item passes. An unverified bar item makes the
 app NOT READY until someone verifies it. Two or more red flags mean: bring in a senior engineer.
@@ -49,6 +49,12 @@ Keys: e export the report, esc back.""",
 Choose the formats and the folder. The PDF is the handover report to share; JSON is for tools;
 Markdown pastes into a ticket. Secrets are redacted in every format.""",
     "consent": """\
-Some checks need to log in with a test account you named. This screen lists exactly what will
-be sent. Accept to allow it for this run, or run the read-only checks only.""",
+Some checks need to log in with a test account you named; on staging, some also change that
+account's own records (and put them back). Each of the two is asked for on its own screen, which
+lists exactly what will be sent. Accept to allow it for this run, or leave it out.""",
+    "revocation": """\
+The revocation drill answers "how fast can you cut off someone who leaves?". s opens a session as
+the test account named in [revocation] role; then disable that account the way you would for a
+leaver (SSO, the app's user page) and press d. The tool keeps trying the open session and records
+how long it still worked. esc cancels; nothing is recorded then. Re-enable the account afterwards.""",
 }

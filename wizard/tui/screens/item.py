@@ -27,6 +27,7 @@ class ItemScreen(Screen):
         Binding("ctrl+s", "app.save", "Save"),
         Binding("o", "severity", "Severity", show=False),
         Binding("ctrl+n", "focus_note", "Note"),
+        Binding("d", "revocation_drill", "Revocation drill"),
     ]
 
     def __init__(self, item_id: str) -> None:
@@ -204,9 +205,23 @@ class ItemScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "revocation_drill":
+            return self.item_id == "access-revocation"  # the drill answers this item only
+        return True
+
+    def action_revocation_drill(self) -> None:
+        from wizard.tui.screens.revocation import RevocationScreen
+
+        async def done(_) -> None:
+            await self.render_item()
+
+        self.app.push_screen(RevocationScreen(), done)
+
     async def action_step(self, delta: int) -> None:
         order = self.audit.checklist.order
         self.item_id = order[(order.index(self.item_id) + delta) % len(order)]
+        self.refresh_bindings()
         await self.render_item()
 
     async def action_severity(self) -> None:

@@ -39,6 +39,7 @@ class OverviewScreen(Screen):
         self.total_probes = 0
         self.done_probes = 0
         self._clock = None
+        self._asked: tuple[bool, bool] | None = None  # the config's consent wishes, asked again at every run
 
     @property
     def audit(self):
@@ -153,31 +154,56 @@ class OverviewScreen(Screen):
 
     # -- running checks ---------------------------------------------------------------------
     def action_run_checks(self) -> None:
+        """Ask for each tier the config wants (login, then write on staging), each with its plan; nothing
+        is sent before the answers."""
         if self.app.probe_run is not None:
             self.notify("Checks are already running (esc cancels).")
             return
-        plan = self._login_plan()
-        if plan:
-            from wizard.tui.screens.consent import ConsentScreen
+        from wizard.tui.screens.consent import ConsentScreen
 
-            host = self.audit.config.target.host or "the app"
-            self.app.push_screen(ConsentScreen(host, plan, self.audit.config.limits.request_budget), self._start_run)
+        login_plan, write_plan = self._plans()
+        host = self.audit.config.target.host or "the app"
+        budget = self.audit.config.limits.request_budget
+
+        def after_login(allow_login: bool | None) -> None:
+            if allow_login and write_plan:
+                self.app.push_screen(ConsentScreen(host, write_plan, budget, tier="write"),
+                                     lambda allow_write: self._start_run(True, bool(allow_write)))
+            else:
+                self._start_run(bool(allow_login))
+
+        if login_plan:
+            self.app.push_screen(ConsentScreen(host, login_plan, budget), after_login)
+        elif write_plan:
+            after_login(True)  # only write-tier checks chosen: their consent covers the logins they make
         else:
             self._start_run(False)
 
-    def _login_plan(self) -> list[str]:
-        config = self.audit.config
-        if not (config.consent.login and config.roles):
-            return []
+    def _plans(self) -> tuple[list[str], list[str]]:
+        """(login plan, write plan) from what the config asks for (before any answer of this session)."""
         from wizard.inventory import load_inventory
+        from wizard.probes.base import consent_plans
 
-        endpoints = load_inventory(config)
-        return [line for p in self.audit.probes() for line in p.login_plan(config, endpoints)]
+        config = self.audit.config
+        if self._asked is None:
+            self._asked = (config.consent.login, config.consent.write)
+        config.consent.login, config.consent.write = self._asked
+        if not (config.consent.login or config.consent.write):
+            return [], []
+        return consent_plans(self.audit.probes(), config, load_inventory(config), self.audit.checklist.settings)
 
-    def _start_run(self, allow_login: bool | None) -> None:
+    def _login_plan(self) -> list[str]:
+        return self._plans()[0]
+
+    def _write_plan(self) -> list[str]:
+        return self._plans()[1]
+
+    def _start_run(self, allow_login: bool | None, allow_write: bool = False) -> None:
         from wizard.tui.probe_run import ProbeRun
 
-        self.audit.config.consent.login = bool(allow_login) and self.audit.config.consent.login
+        asked = self._asked or (self.audit.config.consent.login, self.audit.config.consent.write)
+        self.audit.config.consent.login = bool(allow_login) and (asked[0] or asked[1])
+        self.audit.config.consent.write = bool(allow_login) and allow_write and asked[1]
         run = ProbeRun(self.audit, self.post_message)
         probes = run.prepare()
         self.app.probe_run = run
