@@ -34,7 +34,7 @@ def one_run(checklist, config) -> tuple[float, dict[str, int]]:
     session = AuditSession.create(None, ChecklistRef(id=checklist.id, version=checklist.version), config.public_dict())
     audit = Audit(checklist, config, session, resolve_credentials(config, demo_env()))
     started = time.perf_counter()
-    summary = audit.run_probes(only=PROBES)
+    summary = audit.run_probes(only=PROBES, skip=["csrf-active"])  # the write-tier CSRF check is issue 8's, not the surface
     elapsed = time.perf_counter() - started
     if set(summary.outcomes.values()) != {"ok"}:
         sys.exit(f"bench_http: a probe did not finish: {summary.outcomes}")
