@@ -1,9 +1,8 @@
 """The login- and write-tier probes of issue 8 on the flawed demo, side by side: wall time, requests
 counted by the client against what each probe's plan announces, and the offline weak-key guess.
 
-The fixed build's rate-limit check waits about a minute for the locked test account to unlock
-(the demo locks 60 s after 10 failures); that wait is measured separately with the Ledger API's
-10-second lock, so this bench stays short. Targets: every probe within its announced request count;
+The fixed build's rate-limit check waits for the locked test account to unlock (the demo locks it
+for 12 s after 10 failures); that wait is measured separately with the Ledger API's 10-second lock. Targets: every probe within its announced request count;
 session + input + CSRF under 10 s on the flawed demo at the default rate (20 requests/s).
 """
 
