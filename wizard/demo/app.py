@@ -624,8 +624,8 @@ async def preferences_save(request: Request) -> Response:
     return RedirectResponse("/preferences", status_code=303)
 
 
-async def admin_disable_user(request: Request) -> Response:
-    """An admin deactivates an account (the revocation drill). Fixed: its open sessions end too."""
+def _admin_and_account(request: Request):
+    """(admin user, state, the account named in the path), or the refusal / 404 to answer."""
     user, refusal = _require(request, role="admin")
     if refusal is not None:
         return refusal
@@ -633,6 +633,15 @@ async def admin_disable_user(request: Request) -> Response:
     username = request.path_params["username"]
     if username not in st.profiles:
         return _json_error(404, "not found")
+    return user, st, username
+
+
+async def admin_disable_user(request: Request) -> Response:
+    """An admin deactivates an account (the revocation drill). Fixed: its open sessions end too."""
+    found = _admin_and_account(request)
+    if isinstance(found, Response):
+        return found
+    user, st, username = found
     st.disable(username)
     st.audit.append({"actor": user["username"], "action": "user.disable", "target": username, "detail": "account disabled"})
     return JSONResponse({"ok": True, "username": username, "disabled": True})
@@ -698,13 +707,10 @@ async def admin_audit_log(request: Request) -> Response:
 
 async def admin_reset_password(request: Request) -> Response:
     """Issue a temporary password. Flawed build: a GET (a link or an image tag can trigger it)."""
-    user, refusal = _require(request, role="admin")
-    if refusal is not None:
-        return refusal
-    st = _state(request)
-    username = request.path_params["username"]
-    if username not in st.profiles:
-        return _json_error(404, "not found")
+    found = _admin_and_account(request)
+    if isinstance(found, Response):
+        return found
+    user, st, username = found
     st.password_overrides[username] = secrets.token_urlsafe(12)  # the old password stops working
     st.audit.append({"actor": user["username"], "action": "user.password_reset", "target": username,
                      "detail": "temporary password issued"})

@@ -29,7 +29,7 @@ from wizard.probes import mutations as mut
 from wizard.probes.authz.writes import PREFERRED_FIELDS, _NEVER
 from wizard.probes.base import Probe, ProbeContext
 from wizard.probes.htmlforms import TEXT_TYPES, Form, forms_in
-from wizard.probes.recordwriter import NotConcrete, RecordWriter, actor_role, created_path
+from wizard.probes.recordwriter import NotConcrete, RecordWriter, actor_role, created_path, open_write_session
 from wizard.probes.session import session_cookies
 
 FOREIGN_ORIGIN = "https://launch-ready-csrf-test.invalid"
@@ -102,16 +102,9 @@ class CsrfActiveProbe(Probe):
                 f"original value put back; at most {max_requests(config, endpoints)} requests"]
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
-        if ctx.config.target.environment != "staging" or not ctx.allows(Tier.WRITE):
-            yield self.finding("csrf.not-probed", Status.SKIPPED, "CSRF checks run only on staging, with consent to writes", key="tier")
-            return
-        from wizard.engine.auth import login
-
-        role = actor_role(ctx.config)
-        state = await login(ctx, role, self.id) if role else None
-        if state is None or not state.ok:
-            yield self.finding("csrf.not-probed", Status.UNKNOWN, f"CSRF checks could not log in as '{role}'", key="login",
-                               detail=state.reason if state else "no role that can log in")
+        role, state, refusal = await open_write_session(self, ctx, "CSRF checks", "csrf")
+        if refusal is not None:
+            yield refusal
             return
         if "Cookie" not in state.headers:
             yield self.finding("csrf.forged-request", Status.NA, "Logins use a bearer token: another site cannot make a browser send it",

@@ -25,7 +25,8 @@ from wizard.inventory import Endpoint, template_key
 from wizard.model import Finding, Location, Severity, Status, Tier
 from wizard.probes import mutations as mut
 from wizard.probes.base import Probe, ProbeContext
-from wizard.probes.recordwriter import NotConcrete, RecordWriter, Target, actor_role, as_json, created_path
+from wizard.probes.recordwriter import (NotConcrete, RecordWriter, Target, actor_role, as_json, created_path,
+                                        open_write_session)
 from wizard.probes.authz.writes import unwrap
 from wizard.redact import scrub
 
@@ -89,17 +90,9 @@ class InputValidationProbe(Probe):
                 "records a create route makes are deleted only with --allow-delete; otherwise the report lists them"]
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
-        if ctx.config.target.environment != "staging" or not ctx.allows(Tier.WRITE):
-            yield self.finding("input.not-probed", Status.SKIPPED, "Input checks run only on staging, with consent to writes",
-                               key="tier")
-            return
-        from wizard.engine.auth import login
-
-        role = actor_role(ctx.config)
-        state = await login(ctx, role, self.id) if role else None
-        if state is None or not state.ok:
-            yield self.finding("input.not-probed", Status.UNKNOWN, f"Input checks could not log in as '{role}'", key="login",
-                               detail=state.reason if state else "no role that can log in")
+        role, state, refusal = await open_write_session(self, ctx, "Input checks", "input")
+        if refusal is not None:
+            yield refusal
             return
         self.ctx, self.role = ctx, role
         self.w = RecordWriter(ctx, self.id, role, state.headers, per_route_requests())

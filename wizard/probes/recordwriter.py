@@ -29,6 +29,24 @@ def actor_role(config) -> str | None:
     return min(roles, key=lambda n: (config.roles[n].level, n)) if roles else None
 
 
+async def open_write_session(probe, ctx, what: str, rule_prefix: str):
+    """The gate every write-tier probe passes: staging, consent to writes, a login as the actor role.
+
+    Returns (role, auth state, None) when the probe may go on, else (None, None, the finding that says why)."""
+    from wizard.engine.auth import login
+    from wizard.model import Status, Tier
+
+    if ctx.config.target.environment != "staging" or not ctx.allows(Tier.WRITE):
+        return None, None, probe.finding(f"{rule_prefix}.not-probed", Status.SKIPPED,
+                                         f"{what} run only on staging, with consent to writes", key="tier")
+    role = actor_role(ctx.config)
+    state = await login(ctx, role, probe.id) if role else None
+    if state is None or not state.ok:
+        return None, None, probe.finding(f"{rule_prefix}.not-probed", Status.UNKNOWN, f"{what} could not log in as '{role}'",
+                                         key="login", detail=state.reason if state else "no role that can log in")
+    return role, state, None
+
+
 @dataclass
 class Target:
     """A route made concrete: where to write, where to read back, and a valid body to change."""
