@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncio
 import json
 import time
@@ -302,6 +304,44 @@ async def test_demo_from_the_welcome_screen_to_the_pdf(tmp_path):
         await pilot.press("escape")
         await pilot.press("q")
     assert app.demo is not None and not app.demo.server.running
+
+
+async def test_resuming_a_demo_audit_starts_the_demo_again(tmp_path, home):
+    """The demo's app and files end with the run; a resumed demo audit gets them back (r and A work)."""
+    app = LaunchReadyApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen), 30)
+        app.audit.answer("access-revocation.can-revoke-quickly", "yes")
+        path, old_url = app.audit.session.path, app.audit.config.target.url
+        await pilot.press("q")
+    assert not Path(app.audit.config.resolve(app.audit.config.endpoints.list)).exists()  # the old run's files are gone
+    app2 = LaunchReadyApp(session_path=path)
+    async with app2.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app2.screen, OverviewScreen), 30)
+        assert app2.demo is not None and app2.audit.session.path == path
+        assert app2.audit.session.data.answers["access-revocation.can-revoke-quickly"].value == "yes"
+        assert app2.audit.config.target.url != old_url or app2.demo.server.running
+        await pilot.press("r")
+        await wait_for(pilot, lambda: getattr(app2.screen, "tier", "") == "login", 10)  # the plan, not a crash
+        await pilot.press("n")
+        await pilot.press("q")
+
+
+async def test_a_moved_endpoint_list_is_a_message_not_a_crash(tmp_path):
+    endpoints = tmp_path / "endpoints.txt"
+    endpoints.write_text("GET /api/me\n")
+    config = Config(target=Target(url="https://admin.example.test"))
+    config.endpoints.list = str(endpoints)
+    config.consent.login = True
+    audit = Audit.start(config, tmp_path / "s.json")
+    endpoints.unlink()
+    app = OpenedApp(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, OverviewScreen)
+        assert any("endpoint list not found" in n.message for n in app._notifications)
 
 
 async def test_item_notes_and_severity_override_are_kept_for_the_report(tmp_path):

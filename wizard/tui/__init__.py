@@ -4,5 +4,6 @@
 def run_tui(session_path=None, call_mode: bool = False) -> int:
     from wizard.tui.app import LaunchReadyApp
 
-    LaunchReadyApp(session_path=session_path, call_mode=call_mode).run()
-    return 0
+    app = LaunchReadyApp(session_path=session_path, call_mode=call_mode)
+    app.run()
+    return app.return_code or 0  # non-zero when the app stopped on an error

@@ -14,6 +14,13 @@ from wizard.errors import UserError
 from wizard.tui.locations import sessions_dir
 
 
+DEMO_SESSION_NAME = "demo"  # the wizard's own demo audits; resuming one starts the demo app again
+
+
+def is_demo_session(data) -> bool:
+    return data.name == DEMO_SESSION_NAME and (data.target.get("branding") or {}).get("organisation") == "Launch Ready demo"
+
+
 class LaunchReadyApp(App):
     CSS_PATH = Path(__file__).with_name("launch_ready.tcss")  # absolute: subclasses live elsewhere
     TITLE = "Launch Ready"
@@ -68,6 +75,12 @@ class LaunchReadyApp(App):
         except (UserError, ValueError) as err:
             self.notify(f"Cannot resume: {err}", severity="error", timeout=10)
             return
+        if is_demo_session(session.data):
+            # the demo app and its files lived in a folder that ended with the last run: start them again
+            # and reopen this session on them, so `r` reruns the checks and `A` still fills the script
+            self.notify("Starting the demo app again for this audit…", timeout=3)
+            self._start_demo_thread(resume=(session, checklist))
+            return
         self._open(Audit(checklist, config, session, resolve_credentials(config)))
         self.notify(f"Resumed {Path(path).name}: {len(session.data.answers)} answers, {len(session.data.findings)} findings.")
 
@@ -83,13 +96,24 @@ class LaunchReadyApp(App):
         self._start_demo_thread()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _start_demo_thread(self) -> None:
+    def _start_demo_thread(self, resume=None) -> None:
+        """Start the demo app; `resume` = (session, checklist) reopens a saved demo audit on it."""
         from wizard.demo.run import DemoAudit
+
+        def reopen(config):
+            from wizard.audit import Audit
+            from wizard.config import resolve_credentials
+
+            session, checklist = resume
+            session.data.target = config.public_dict()  # the new run's ports and files
+            session.save()
+            return Audit(checklist, config, session, resolve_credentials(config))
 
         try:
             self._demo_tmp = tempfile.TemporaryDirectory(prefix="launch-ready-demo-")
             path = sessions_dir() / f"demo-{datetime.now():%Y%m%d-%H%M%S}.json"
-            demo = DemoAudit(False, Path(self._demo_tmp.name), path, name="demo")
+            demo = DemoAudit(False, Path(self._demo_tmp.name), path, name=DEMO_SESSION_NAME,
+                             open_audit=reopen if resume else None)
         except Exception as err:
             self.call_from_thread(self.notify, f"The demo could not start: {err}", severity="error", timeout=10)
             return

@@ -42,8 +42,9 @@ class ConsentScreen(ModalScreen[bool]):
         title, intro, deny = _TEXT[self.tier]
         with Vertical(classes="dialog"):
             yield Static(Text(title, style="bold"), markup=False)
-            yield Static(Text(intro.format(host=self.host)), markup=False)
-            with VerticalScroll():
+            yield Static(Text("y allows, n leaves these checks out; ↑/↓ scroll the plan", style="dim"), markup=False)
+            with VerticalScroll(classes="plan"):
+                yield Static(Text(intro.format(host=self.host)), markup=False)
                 for line in self.plan:
                     yield Static(Text(f" • {line}"), markup=False)
             yield Static(Text(f"Never more than {self.budget} requests in all, at a polite rate."), markup=False)

@@ -161,7 +161,13 @@ class OverviewScreen(Screen):
             return
         from wizard.tui.screens.consent import ConsentScreen
 
-        login_plan, write_plan = self._plans()
+        from wizard.errors import UserError
+
+        try:
+            login_plan, write_plan = self._plans()
+        except UserError as err:  # e.g. the endpoint list named in the config has moved since
+            self.notify(f"Cannot run the checks: {err}", severity="error", timeout=12)
+            return
         host = self.audit.config.target.host or "the app"
         budget = self.audit.config.limits.request_budget
 

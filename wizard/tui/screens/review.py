@@ -35,7 +35,7 @@ class ReviewScreen(Screen):
         table.add_column("Question", key="question", width=56)
         table.add_column("Answer", key="answer", width=30)
         self.refresh_review()
-        table.focus()
+        table.focus(scroll_visible=False)  # keys edit answers, but the verdict stays in view at the top
 
     def on_screen_resume(self) -> None:
         self.refresh_review()

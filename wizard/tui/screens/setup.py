@@ -57,7 +57,7 @@ class SetupScreen(Screen):
             yield Label("Repository path (optional; scanned for leaked secrets, history included)")
             yield Input(placeholder="/path/to/checkout", id="repo",
                         validators=[Function(_path_ok, "not a folder on this machine")])
-            yield Label("Endpoint list file (optional; one 'METHOD /path [tags]' a line)")
+            yield Label("Endpoint list file (optional; one 'METHOD /path [tags]' a line)", markup=False)
             yield Input(placeholder="endpoints.txt", id="endpoints")
             yield Label("Domain for DNS and email checks (optional)")
             yield Input(placeholder="example.com", id="domain")
@@ -65,7 +65,7 @@ class SetupScreen(Screen):
             yield Input(placeholder="mail.example.com", id="email_domain")
             yield Label("DNS server to ask, host:port (optional; default: this machine's resolver)")
             yield Input(placeholder="10.0.0.2:53", id="dns_server")
-            yield Label("Test accounts: role:USERNAME_ENV:PASSWORD_ENV, comma separated (names of env vars, never values)")
+            yield Label("Test accounts: role:USERNAME_ENV:PASSWORD_ENV, comma separated\n(names of environment variables, never the values)")
             yield Input(placeholder="admin:LR_ADMIN_USER:LR_ADMIN_PASS, support:LR_SUPPORT_USER:LR_SUPPORT_PASS", id="roles",
                         validators=[Function(_roles_ok, "write role:USER_ENV:PASS_ENV")])
         with Horizontal(id="setup-actions"):
