@@ -16,6 +16,12 @@ PACKAGES = {"pdftotext": "poppler-utils", "pdffonts": "poppler-utils", "pdfdetac
             "pdftoppm": "poppler-utils", "nsd": "nsd", "tmux": "tmux", "openssl": "openssl"}
 
 
+# A child process's own peak memory, as an expression for `python -c` scripts. Not ru_maxrss: Linux
+# carries the parent's high-water mark across fork and exec into it, so a child of a 200 MB pytest
+# would report at least 200 MB. VmHWM belongs to the child's own address space.
+CHILD_PEAK_MB = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1]) / 1024"
+
+
 def require_binary(name: str) -> str:
     path = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
     if path:

