@@ -43,3 +43,20 @@ def test_login_consent_without_credentials_is_a_clear_error(tmp_path):
                    'login = { username_env = "LR_T_USER", password_env = "LR_T_PASS" }\n[consent]\nlogin = true\n')
     result = scan("--config", str(cfg), cwd=tmp_path)
     assert result.returncode == 2 and "LR_T_USER" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_url_in_the_config_names_the_file_line_and_field_in_our_words(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[target]\nurl = "htp://x"\n')
+    result = scan("--config", str(cfg), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{cfg}:2: field 'target.url': 'htp://x' is not an http(s) URL" in result.stderr
+    assert "Value error" not in result.stderr  # pydantic's prefix, not ours
+
+
+def test_a_repo_folder_without_git_is_scanned_with_a_warning(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("DEBUG = False\n")
+    result = scan("--repo", "src", "--only", "secrets", "--fail-on", "never", "--session", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "is not a git repository" in result.stderr and "history" in result.stderr

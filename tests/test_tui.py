@@ -212,6 +212,10 @@ async def test_cancelling_a_run_stops_it_and_keeps_the_app_usable(tmp_path):
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.probe_run is None, 20)
             assert audit.session.data.runs[-1].outcome == "cancelled"
+            await pilot.pause()
+            assert "Checks cancelled" in str(app.screen.query_one("#run-status").render())
+            log_lines = str(app.screen.query_one("#run-log").render()).splitlines()
+            assert 1 <= len(log_lines) <= 8  # what ran last, not the first eight probes
             await pilot.press("v")  # still usable
             await pilot.pause()
             assert isinstance(app.screen, ReviewScreen)
@@ -388,3 +392,14 @@ async def test_setup_rejects_a_bad_dns_server_with_a_plain_message(home):
         message = str(app.screen.query_one("#setup-error").render())
         assert "dns_server" in message and "Traceback" not in message
         assert app.audit is None
+
+
+def test_the_run_log_shows_what_runs_now_then_what_finished_last():
+    screen = OverviewScreen()
+    screen.probe_lines = {f"p{i}": f"line {i}" for i in range(14)}
+    screen.finished_order = [f"p{i}" for i in range(12)]  # p12 and p13 still running
+    lines = screen._log_lines(8)
+    assert lines[:2] == ["line 12", "line 13"]
+    assert lines[2:7] == ["line 11", "line 10", "line 9", "line 8", "line 7"]
+    assert lines[7] == "  … and 7 more finished earlier"
+    assert len(screen._log_lines(20)) == 14

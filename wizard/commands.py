@@ -49,6 +49,9 @@ def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_serve
     repo_path = config.resolve(config.target.repo)
     if repo_path is not None and not repo_path.is_dir():
         raise UserError("repository folder not found", where=str(repo_path))
+    if repo_path is not None and not _is_git_repo(repo_path):
+        print(f"warning: {repo_path} is not a git repository: its files are scanned, its history "
+              "cannot be (point --repo at the folder that holds .git)", file=sys.stderr)
     if consent_login:
         config.consent.login = True
     if consent_write:
@@ -60,6 +63,15 @@ def build_config(config_path, url, repo, domain, endpoints, ca_bundle, dns_serve
     if not (config.target.url or config.target.repo or config.target.domain):
         raise UserError("nothing to audit: give --config, or at least one of --url, --repo, --domain")
     return config
+
+
+def _is_git_repo(path: Path) -> bool:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def run_scan(*, config_path, url, repo, domain, endpoints, ca_bundle, dns_server, only, skip, answers_path,

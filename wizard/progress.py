@@ -19,6 +19,7 @@ class LineObserver(Observer):
         self.stream = stream or sys.stderr
         self.show = self.stream.isatty() if show is None else show
         self.counts: dict[str, dict[Status, int]] = {}
+        self._legend_shown = False
 
     def _write(self, text: str) -> None:
         log.info(text)
@@ -26,8 +27,13 @@ class LineObserver(Observer):
             print(scrub(text), file=self.stream, flush=True)
 
     def probe_started(self, probe) -> None:
+        # probes run side by side: a line when each starts would double the output, so only the log has it
         self.counts[probe.id] = {}
-        self._write(f"  [....] {probe.title}")
+        log.info("started %s", probe.title)
+        if self.show and not self._legend_shown:
+            self._legend_shown = True
+            print("Running the checks (ok, WARN, FAIL; ?? = could not tell; skip = not run, with the reason):",
+                  file=self.stream, flush=True)
 
     def finding(self, finding: Finding) -> None:
         c = self.counts.setdefault(finding.probe, {})

@@ -109,7 +109,7 @@ def describe_validation_error(err: ValidationError) -> tuple[tuple[Any, ...], st
     first = err.errors()[0]
     loc = tuple(first.get("loc", ()))
     field = ".".join(str(p) for p in loc) or "(top level)"
-    msg = first.get("msg", "invalid value")
+    msg = first.get("msg", "invalid value").removeprefix("Value error, ")  # pydantic's wording, not ours
     if first.get("type") == "extra_forbidden":
         msg = "unknown field (typo?)"
     elif first.get("type") == "missing":

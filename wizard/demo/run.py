@@ -205,6 +205,7 @@ def run_demo(fixed: bool, out: Path) -> int:
         print(f"  wrote {path}", file=sys.stderr)
     print(f"  session: {session_path}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     print(f"{verdict.headline} (score {verdict.score}/100, {verdict.band})")
+    print(f"Open the report: {written[0]}")
     return 0
 
 
@@ -255,6 +256,7 @@ def run_demo_retest(out: Path) -> int:
     print(f"  session: {session_path}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcome_counts(audit.session).items())) or "nothing to compare"
     print(f"{verdict.headline} (score {before.score} -> {verdict.score}/100, {verdict.band}); {summary}")
+    print(f"Open the report: {written[0]}")
     return 0
 
 

@@ -16,6 +16,9 @@ from wizard.tui import messages as msg
 from wizard.tui.status_style import status_text
 
 
+RUN_LOG_LINES = 8  # as tall as #run-log in launch_ready.tcss
+
+
 class OverviewScreen(Screen):
     HELP_TOPIC = "overview"
     BINDINGS = [
@@ -35,6 +38,8 @@ class OverviewScreen(Screen):
         super().__init__()
         self.running_items: set[str] = set()
         self.probe_lines: dict[str, str] = {}
+        self.finished_order: list[str] = []  # probe ids, as they finished
+        self.run_cancelled = False
         self.run_started = 0.0
         self.total_probes = 0
         self.done_probes = 0
@@ -214,7 +219,7 @@ class OverviewScreen(Screen):
         probes = run.prepare()
         self.app.probe_run = run
         self.total_probes, self.done_probes = len(probes), 0
-        self.probe_lines = {}
+        self.probe_lines, self.finished_order, self.run_cancelled = {}, [], False
         self.running_items = {
             item.id for p in probes for item in self.audit.checklist.items if any(item.informed_by(r) for r in p.rules)
         }
@@ -241,11 +246,23 @@ class OverviewScreen(Screen):
 
     def _render_run(self) -> None:
         elapsed = time.monotonic() - self.run_started
-        state = "Running checks" if self.app.probe_run is not None else "Checks finished"
+        state = ("Running checks" if self.app.probe_run is not None
+                 else "Checks cancelled" if self.run_cancelled else "Checks finished")
         self.query_one("#run-status", Static).update(
             Text(f"{state}: {self.done_probes}/{self.total_probes} probes · {elapsed:.0f} s"
                  + (" · esc cancels" if self.app.probe_run is not None else ""), style="bold"))
-        self.query_one("#run-log", Static).update(Text("\n".join(self.probe_lines.values())))
+        self.query_one("#run-log", Static).update(Text("\n".join(self._log_lines(RUN_LOG_LINES))))
+
+    def _log_lines(self, room: int) -> list[str]:
+        """What is running now, then what finished last: the log has a few lines and a run has ~20 probes."""
+        done = set(self.finished_order)
+        running = [line for pid, line in self.probe_lines.items() if pid not in done]
+        recent = [self.probe_lines[pid] for pid in reversed(self.finished_order)]
+        lines = (running + recent)[:room]
+        hidden = len(running) + len(recent) - len(lines)
+        if hidden:
+            lines[-1] = f"  … and {hidden + 1} more finished earlier"
+        return lines
 
     def on_probe_started(self, event: msg.ProbeStarted) -> None:
         self.probe_lines[event.probe_id] = f"  [....] {event.title}"
@@ -266,6 +283,7 @@ class OverviewScreen(Screen):
         counts = ", ".join(f"{n} {s}" for s, n in event.counts.items()) or "nothing"
         extra = "" if event.outcome == "ok" else f" ({event.outcome})"
         self.probe_lines[event.probe_id] = f"  [{mark}] {event.title}: {counts}{extra} in {event.elapsed:.1f} s"
+        self.finished_order.append(event.probe_id)
         if event.outcome.startswith(("crashed", "timed out")):
             self.notify(f"{event.title}: {event.outcome}; its items stay unknown.", severity="warning")
         probe = self.app.probe_by_id(event.probe_id)
@@ -276,6 +294,7 @@ class OverviewScreen(Screen):
 
     def on_run_finished(self, event: msg.RunFinished) -> None:
         self.app.probe_run = None
+        self.run_cancelled = bool(event.cancelled)
         self.running_items = set()
         if self._clock is not None:
             self._clock.stop()
