@@ -65,6 +65,20 @@ def test_matrix_shapes_are_read_and_an_unknown_shape_is_skipped(checklist):
         assert matrix_view(matrix_finding(checklist, junk)) is None, junk
 
 
+def test_the_authz_probes_own_matrix_reads_as_words(checklist):
+    """The shape the authz probe really emits (cells are dicts with a label), not only hand-made ones."""
+    from wizard.probes.authz.matrix import BYPASSED, ENFORCED, NOT_PROBED, Cell, Matrix, Row
+
+    row = Row("GET", "/admin/export", ["admin"], "admin route", "openapi")
+    row.set("anonymous", Cell(ENFORCED, "401"))
+    row.set("support", Cell(BYPASSED, "got the admin's rows"))
+    row.set("admin", Cell(NOT_PROBED, "tier not consented"))
+    view = matrix_view(matrix_finding(checklist, Matrix(["anonymous", "support", "admin"], [row]).to_data()))
+    assert view and view.bypassed == 1
+    assert [c.text for c in view.rows[0].cells] == ["enforced", "BYPASSED", "not probed"]
+    assert [c.kind for c in view.rows[0].cells] == ["enforced", "bypassed", "not-probed"]
+
+
 def test_latency_series_reads_samples_and_ignores_junk(checklist):
     s = latency_series(latency_finding(checklist, "/slow", [100.0] * 50 + [900.0] * 10))
     assert s and s.n == 60 and s.p95 == 900.0 and s.ci[1] == float("inf") and s.samples == sorted(s.samples)

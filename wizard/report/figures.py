@@ -128,6 +128,8 @@ def latency_series(finding) -> LatencySeries | None:
 
 
 def _cell(value: Any) -> MatrixCell:
+    if isinstance(value, dict):  # the authz probe's cell: {"state", "label", "kind", "reason", "evidence"}
+        value = value.get("label") or value.get("state")
     text = "not probed" if value is None else str(value)
     return MatrixCell(text=text[:24], kind=CELL_KINDS.get(text.strip().lower(), "other"))
 
