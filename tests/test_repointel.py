@@ -169,3 +169,20 @@ def test_bad_rules_file_names_the_rule(tmp_path):
     with pytest.raises(UserError) as info:
         load_rules(bad)
     assert "audit-trial" in str(info.value) and str(bad) in str(info.value)
+
+
+def test_the_run_keeps_the_stack_so_the_report_shows_its_snippets(tmp_path):
+    """The wizard and the PDF agree on the fix snippets: the run records the stack the repo showed."""
+    from wizard.audit import Audit
+    from wizard.config import Config, Target
+    from wizard.report.data import report_stack
+
+    repo = LAYOUTS["django"]().make(tmp_path / "app")
+    audit = Audit.start(Config(target=Target(repo=str(repo))), tmp_path / "s.json")
+    assert report_stack(audit.session) == ""  # nothing read yet: the generic snippets
+    audit.run_probes(only=["repo-deploy"])
+    assert audit.session.data.runs[-1].stack == "django"
+    assert report_stack(audit.session) == "django"
+    audit.config.target.stack = "flask"  # the config's word wins
+    audit.session.data.target = audit.config.public_dict()
+    assert report_stack(audit.session) == "flask"

@@ -48,6 +48,9 @@ class Run(BaseModel):
     outcome: str = "running"
     # The endpoint inventory this run worked from ("METHOD /path tags"), for the handover's access points.
     endpoints: list[str] = Field(default_factory=list)
+    # The stack the repository showed (repo intelligence), as the fix snippets name it: the report shows
+    # that stack's snippets when the config names none. "" = no repository read in this run.
+    stack: str = ""
 
 
 class Milestone(BaseModel):
@@ -126,6 +129,11 @@ def atomic_write(path: Path, text: str, durable: bool = True) -> None:
             os.close(dir_fd)
     except OSError:
         pass
+
+
+def detected_stack(data: "SessionData") -> str:
+    """The stack the latest run that read the repository found ("" when none did)."""
+    return next((r.stack for r in reversed(data.runs) if r.stack), "")
 
 
 class AuditSession:

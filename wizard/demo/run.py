@@ -204,8 +204,8 @@ def run_demo(fixed: bool, out: Path) -> int:
     for path in written:
         print(f"  wrote {path}", file=sys.stderr)
     print(f"  session: {session_path}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    print(f"Open the report: {written[0]}", file=sys.stderr)  # stdout stays the verdict alone, for scripts
     print(f"{verdict.headline} (score {verdict.score}/100, {verdict.band})")
-    print(f"Open the report: {written[0]}")
     return 0
 
 
@@ -255,8 +255,8 @@ def run_demo_retest(out: Path) -> int:
         print(f"  wrote {path}", file=sys.stderr)
     print(f"  session: {session_path}  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(outcome_counts(audit.session).items())) or "nothing to compare"
+    print(f"Open the report: {written[0]}", file=sys.stderr)  # stdout stays the verdict alone, for scripts
     print(f"{verdict.headline} (score {before.score} -> {verdict.score}/100, {verdict.band}); {summary}")
-    print(f"Open the report: {written[0]}")
     return 0
 
 

@@ -154,9 +154,22 @@ class Engine:
                     summary.cancelled = True
                     break
             summary.requests = dict(client.sent)
+        run.stack = self._stack_seen(probes)
         summary.elapsed = time.perf_counter() - started
         session.finish_run(run, summary.requests, "cancelled" if summary.cancelled else "complete")
         return summary
+
+    def _stack_seen(self, probes: list[Probe]) -> str:
+        """The fix snippets' stack, when a repository probe read the repo in this run (its analysis is
+        cached, so this costs nothing more); kept with the run so the report agrees with the wizard."""
+        if not self.config.target.repo or not any(p.id.startswith("repo-") for p in probes):
+            return ""
+        from wizard.repointel import RepoUnreadable, stack_of
+
+        try:
+            return stack_of(self.config.resolve(self.config.target.repo)).snippet_stack or ""
+        except (RepoUnreadable, OSError):
+            return ""
 
     async def _run_batch(self, probes: list[Probe], ctx: ProbeContext, session: AuditSession,
                          summary: RunSummary, cancel: asyncio.Event | None) -> bool:

@@ -423,15 +423,15 @@ def scrub_tree(value: Any) -> Any:
 
 
 def report_stack(session: AuditSession) -> str:
-    """The stack whose fix snippets the PDF shows: the one the config names, else "" (none known).
+    """The stack whose fix snippets the PDF shows: the one the config names, else the one the repository
+    showed in the latest run that read it (the wizard shows the same), else "" (none known: one snippet
+    per fix, naming the stacks the HTML report also covers)."""
+    from wizard.session import detected_stack
 
-    Detecting it from the repository's signals is a later step (a `detected_stack(session)`); with no
-    stack known the PDF shows one snippet per fix and names the stacks the HTML report also covers.
-    """
     raw = session.data.target or {}
     target = raw.get("target") if isinstance(raw.get("target"), dict) else raw
     stack = target.get("stack")
-    return stack.strip().lower() if isinstance(stack, str) else ""
+    return stack.strip().lower() if isinstance(stack, str) and stack.strip() else detected_stack(session.data)
 
 
 def _ref(r: ItemResult) -> ItemRef:

@@ -135,7 +135,13 @@ class LaunchReadyApp(App):
         """The fix snippets' stack for the audited repository (repo intelligence, cached per audit); None
         without a readable repository, which shows each item's first snippet."""
         audit = self.audit
-        if audit is None or not audit.config.target.repo:
+        if audit is None:
+            return None
+        from wizard.session import detected_stack
+
+        if audit.config.target.stack or detected_stack(audit.session.data):  # what the report will show too
+            return audit.config.target.stack or detected_stack(audit.session.data)
+        if not audit.config.target.repo:
             return None
         if self._stack_for is not None and self._stack_for[0] is audit:
             return self._stack_for[1]
