@@ -203,3 +203,24 @@ def test_roles_can_come_as_a_token_or_a_cookie_from_the_environment(tmp_path, re
         findings, _ = run_probes(config, {**demo_env(), "LR_SUPPORT2_COOKIE": cookie}, ["authz"])
     assert "'support2' can read other users' records through GET /api/customers/{customer_id}" in titles(findings)
     assert cookie.split("=", 1)[1] not in "\n".join(f.model_dump_json() for f in findings)
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_the_consent_plan_names_the_routes_the_matrix_sends_to(tmp_path, write):
+    """What the consent screen promises for the role checks is what they do. The plan is made before anything
+    is sent, so routes that only the live app's OpenAPI spec lists are announced as such, not by name."""
+    from wizard.inventory import load_inventory
+    from wizard.probes.authz.probe import AuthzProbe
+
+    with LedgerApi(fixed=False) as api:
+        config = ledger_config(tmp_path, api.base_url, write=write)
+        known = {str(e) for e in load_inventory(config)}
+        login_plan = AuthzProbe().login_plan(config, load_inventory(config))
+        write_plan = AuthzProbe().write_plan(config, load_inventory(config)) if write else []
+        findings, summary = run_probes(config, ledger_env(), PROBES)
+    matrix = next(f for f in findings if f.rule == "authz.matrix").data["matrix"]
+    probed = {r["route"] for r in matrix["rows"] if any(c["state"] != "not_probed" for c in r["cells"].values())}
+    planned = " ".join(login_plan + write_plan)
+    assert probed & known and all(route in planned for route in probed & known), (probed, planned)
+    assert probed - known and "OpenAPI spec, read when the run starts" in login_plan[0]  # the spec's routes
+    assert ("cross-user changes" in planned) == write

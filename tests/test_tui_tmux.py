@@ -64,7 +64,7 @@ def test_demo_audit_under_tmux_then_kill_and_resume(tmp_path):
         tmux.keys("y")
         tmux.wait_for("Checks finished", 180)
         tmux.keys("A")
-        tmux.wait_for("Demo interview answered", 10)
+        tmux.wait_for("demo answers filled", 10)
         tmux.keys("e")
         tmux.wait_for("Export the report", 10)
         tmux.keys("Enter")

@@ -44,6 +44,48 @@ _FIX_WRITE = ("Load the record with the caller's ownership before changing it (u
               "answer 404 when it is not theirs, and test it with two accounts.")
 
 
+def route_kind(ep: Endpoint, writes_allowed: bool) -> tuple[str, str]:
+    """("read" | "write" | "skip", why skipped): what the matrix does with a non-public route. The run and
+    the consent plans both ask here, so the plan names exactly the routes the run sends to."""
+    if is_unsafe_path(ep.path):
+        return "skip", "unsafe route: its name says it changes state, so it is never called"
+    if ep.method == "DELETE":
+        return "skip", "DELETE is never sent to records the tool did not create"
+    if ep.method == "GET":
+        return "read", ""
+    if not writes_allowed:
+        return "skip", "a write: needs consent to the write tier, on staging"
+    if ep.method == "POST" or not ep.params:
+        return "skip", "writes are sent only as cross-user changes to the test accounts' own records"
+    return "write", ""
+
+
+def _matrix_routes(config, endpoints: list[Endpoint], writes_allowed: bool) -> tuple[list[Endpoint], list[Endpoint]]:
+    """(read routes, write routes) the matrix will send to."""
+    reads: list[Endpoint] = []
+    writes: list[Endpoint] = []
+    for ep in endpoints:
+        if ep.method in ("HEAD", "OPTIONS") or ANONYMOUS in expected_access(ep, config).allowed:
+            continue
+        kind, _ = route_kind(ep, writes_allowed)
+        if kind == "read":
+            reads.append(ep)
+        elif kind == "write":
+            writes.append(ep)
+    return reads, writes
+
+
+def _live_spec_note(config) -> str:
+    """Routes the live app's spec adds are known only once the run starts: the plan says so."""
+    live = config.endpoints.discover or (config.endpoints.openapi or "").startswith("http")
+    return "; also the matching routes of the app's own OpenAPI spec, read when the run starts" if live else ""
+
+
+def _routes(eps: list[Endpoint], most: int = 6) -> str:
+    names = ", ".join(str(e) for e in eps[:most])
+    return names + (f" and {len(eps) - most} more" if len(eps) > most else "")
+
+
 class AuthzProbe(Probe):
     id = "authz"
     title = "Who can do what: role and record checks"
@@ -52,6 +94,30 @@ class AuthzProbe(Probe):
     rules = ("authz.function-level", "authz.object-level", "authz.cross-user-write", "authz.matrix")
     needs = ("url", "endpoints", "roles")
     timeout = 900  # bounded by the request budget and the per-host rate, not by this
+
+    def login_plan(self, config, endpoints) -> list[str]:
+        roles = sorted(config.roles, key=lambda r: -config.roles[r].level)
+        reads, _ = _matrix_routes(config, endpoints, writes_allowed=False)
+        live = _live_spec_note(config)
+        if not roles or not (reads or live):
+            return []
+        per_role = len(reads) + MAX_VICTIMS * sum(1 for e in reads if e.params)
+        return [f"role checks: log in once as each test role ({', '.join(roles)}), then send GET to {len(reads)} "
+                f"route(s) ({_routes(reads)}) as each role and without a login{live}; routes with an id also try up "
+                f"to {MAX_VICTIMS} ids that belong to other test users; about {per_role * (len(roles) + 1) + len(roles) + 1} "
+                "requests for the listed routes, GET only (plus the id lookups on list routes)"]
+
+    def write_plan(self, config, endpoints) -> list[str]:
+        roles = list(config.roles)
+        _, writes = _matrix_routes(config, endpoints, writes_allowed=True)
+        live = _live_spec_note(config)
+        if len(roles) < 2 or not (writes or live):
+            return []
+        per_route = len(roles) * (4 + 6 * (len(roles) - 1))
+        return [f"cross-user changes: for {len(writes)} route(s) ({_routes(writes)}){live}: each test user's own change to "
+                f"one text field of its own record is read back and put back, then every other test user tries the "
+                f"same change on that record, which is read back and put back; at most about {per_route} requests "
+                "per route, nothing created or deleted"]
 
     async def run(self, ctx: ProbeContext) -> AsyncIterator[Finding]:
         config = ctx.config
@@ -93,19 +159,13 @@ class AuthzProbe(Probe):
                 continue
             row = Row(ep.method, ep.path, exp.allowed, exp.because, ep.describe_sources())
             matrix.rows.append(row)
-            if is_unsafe_path(ep.path):
-                row.fill(columns, NOT_PROBED, "unsafe route: its name says it changes state, so it is never called")
-            elif ep.method == "DELETE":
-                row.fill(columns, NOT_PROBED, "DELETE is never sent to records the tool did not create")
-            elif ep.method != "GET":
-                if not ctx.allows(Tier.WRITE):
-                    row.fill(columns, NOT_PROBED, "a write: needs consent to the write tier, on staging")
-                elif ep.method == "POST" or not ep.params:
-                    row.fill(columns, NOT_PROBED, "writes are sent only as cross-user changes to the test accounts' own records")
-                else:
-                    writes.append((row, ep, exp))
-            else:
+            kind, why = route_kind(ep, ctx.allows(Tier.WRITE))
+            if kind == "read":
                 reads.append((row, ep, exp))
+            elif kind == "write":
+                writes.append((row, ep, exp))
+            else:
+                row.fill(columns, NOT_PROBED, why)
             for role, why in failed_login.items():
                 row.cells.setdefault(role, Cell(INCONCLUSIVE, why))
 

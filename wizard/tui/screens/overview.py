@@ -147,9 +147,13 @@ class OverviewScreen(Screen):
         if self.app.demo is None:
             self.notify("Scripted answers exist only for the demo.", severity="warning")
             return
-        self.audit.apply_answers(self.app.demo.scripted_answers())
+        given = self.audit.session.data.answers
+        script = self.app.demo.scripted_answers()
+        fill = [a for a in script if a.question not in given]  # what the person typed is theirs: kept
+        self.audit.apply_answers(fill)
         self.refresh_statuses()
-        self.notify("Demo interview answered from the script.")
+        kept = len(script) - len(fill)
+        self.notify(f"{len(fill)} demo answers filled in." + (f" Your {kept} own answers were kept." if kept else ""))
 
     def action_cursor_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()
