@@ -9,12 +9,12 @@ redactor the moment it is kept, so no output can carry it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from wizard.redact import redact, register_secret
 from wizard.secretscan.filters import Filters
-from wizard.secretscan.regex import HAVE_RE2, KEYWORDS_NEED_LOWERCASE, keyword_pattern
+from wizard.secretscan.regex import HAVE_RE2, KEYWORDS_NEED_LOWERCASE, keyword_pattern, keyword_set
 from wizard.secretscan.rules import Rule, RuleSet, load_rules
 
 WINDOW = 30  # characters of context shown each side of a masked secret
@@ -101,6 +101,10 @@ class Scanner:
             self.keyword_rules[k] = sorted({i for sub in inside if sub in own for i in own[sub]})
         words = [k.decode() for k in self.keyword_rules]
         self.keywords = keyword_pattern(words) if words else None
+        # Every keyword present in a text in one RE2 Set pass (None with stdlib `re`): index -> rules.
+        self._keyword_present = keyword_set(words) if words else None
+        self._rules_of_keyword = [own.get(k, []) for k in self.keyword_rules]
+        self._selection_cache: dict[frozenset[int], tuple[int, ...]] = {}
         # An added diff line ("\n+...") holding any keyword: one DFA pass skips removed lines and headers.
         # (RE2 only: stdlib `re` would retry the lazy prefix at every position; it takes every hit instead)
         self.added_line_keyword = keyword_pattern(words, prefix="\n\\+[^\n]*?") if words and HAVE_RE2 else None
@@ -111,9 +115,32 @@ class Scanner:
         chosen.update(self.path_rules_for(path))
         return chosen
 
+    def selected_rules(self, data: bytes, start: int, end: int) -> tuple[int, ...]:
+        """Rules whose keywords occur in data[start:end], plus the keyword-less ones, in the order
+        they must run (specific before generic). Memoised per set of keywords present."""
+        if self._keyword_present is not None:
+            key = frozenset(self._keyword_present(memoryview(data)[start:end]))
+        else:
+            key = frozenset(self.keyword_rules_in(data, start, end))
+        chosen = self._selection_cache.get(key)
+        if chosen is None:
+            if len(self._selection_cache) >= 4096:
+                self._selection_cache.clear()
+            ids = set(self.always)
+            if self._keyword_present is not None:
+                for k in key:
+                    ids.update(self._rules_of_keyword[k])
+            else:
+                ids.update(key)
+            chosen = self._selection_cache[key] = tuple(sorted(ids, key=self._priority.__getitem__))
+        return chosen
+
     def keyword_rules_in(self, data: bytes, start: int, end: int) -> set[int]:
         chosen: set[int] = set()
-        if self.keywords is not None:
+        if self._keyword_present is not None:
+            for k in self._keyword_present(memoryview(data)[start:end]):
+                chosen.update(self._rules_of_keyword[k])
+        elif self.keywords is not None:
             if KEYWORDS_NEED_LOWERCASE:  # ASCII lower-casing keeps every byte in place
                 data, start, end = data[start:end].lower(), 0, end - start
             for span in self.keywords.spans(data, start, end):
@@ -143,30 +170,45 @@ class Scanner:
     # -- matching ------------------------------------------------------------------------------
     def scan_bytes(self, data: bytes, path: str, *, source: str = "tree", first_line: int = 1) -> list[Candidate]:
         """Scan one whole text (a file, a fetched bundle)."""
-        return self.scan_fragment(data, self.rules_for(data, path), path=path, first_line=first_line, source=source)
+        ids = self.selected_rules(data, 0, len(data))
+        if self.path_rules and (extra := self.path_rules_for(path)):
+            ids = self.order((*ids, *extra))
+        return self.scan_ordered(data, ids, path=path, first_line=first_line, source=source)
 
     def scan_fragment(self, frag: bytes, rule_ids: Iterable[int], *, path: str, first_line: int = 1,
                       source: str = "tree", commit: str | None = None, date: str | None = None,
                       timestamp: int = 0) -> list[Candidate]:
+        return self.scan_ordered(frag, sorted(rule_ids, key=self._priority.__getitem__), path=path,
+                                 first_line=first_line, source=source, commit=commit, date=date, timestamp=timestamp)
+
+    def order(self, rule_ids: Iterable[int]) -> tuple[int, ...]:
+        return tuple(sorted(set(rule_ids), key=self._priority.__getitem__))
+
+    def scan_ordered(self, frag: bytes, rule_ids: Sequence[int], *, path: str, first_line: int = 1,
+                     source: str = "tree", commit: str | None = None, date: str | None = None,
+                     timestamp: int = 0) -> list[Candidate]:
+        """`rule_ids` already in running order (`order()` / `selected_rules()`): specific rules first."""
         self.stats.fragments += 1
-        path_b = path.encode("utf-8", "surrogateescape")
         raw: list[tuple[Rule, int, int, int, int]] = []  # rule, secret start/end, match start/end
-        for i in sorted(rule_ids, key=self._priority.__getitem__):
-            rule = self.rules[i]
+        rules = self.rules
+        for i in rule_ids:
+            rule = rules[i]
             if rule.path is not None and not self.path_allows(i, path):
                 continue
             if not rule.source:  # path-only rule: the file itself is the finding
                 raw.append((rule, 0, 0, 0, 0))
                 continue
-            groups = rule.regex.groups
-            for spans in rule.regex.spans(frag):
-                s, e = _secret_span(spans, rule.secret_group, groups)
+            regex = rule.regex
+            groups, group = regex.groups, rule.secret_group
+            for spans in regex.spans(frag):
+                s, e = _secret_span(spans, group, groups)
                 if e > s:
                     raw.append((rule, s, e, spans[0][0], spans[0][1]))
                 if len(raw) >= MAX_MATCHES_PER_FRAGMENT:
                     break
         if not raw:
             return []
+        path_b = path.encode("utf-8", "surrogateescape")
         kept: list[tuple[Rule, int, int, str, str]] = []  # rule, start, end, confidence, secret
         taken: list[tuple[int, int, str]] = []
         for rule, s, e, ms, me in raw:

@@ -183,45 +183,47 @@ def _resume_headers(buf: bytes, cut: int) -> bytes:
 def scan_diff_block(block: bytes, scanner: Scanner, source: str = "history") -> Iterator[Candidate]:
     """Scan the added lines of a block of complete `git log -p` / `git diff` output."""
     data = b"\n" + block
-    runs: dict[int, tuple[int, set[int]]] = {}
+    runs: dict[int, tuple[int, int, int, tuple[int, ...]]] = {}  # start -> end, hunk, file header, rules
     finder = scanner.added_line_keyword or scanner.keywords
     line_mode = scanner.added_line_keyword is not None  # the hit starts at "\n+" of an added line
     haystack = data.lower() if KEYWORDS_NEED_LOWERCASE else data
     pos = 0
     while finder is not None:
-        hit = next(finder.spans(haystack, pos), None)
+        hit = finder.first(haystack, pos)
         if hit is None:
             break
         if line_mode:
-            line_start = hit[0][0] + 1
+            line_start = hit[0] + 1
         else:
-            line_start = data.rfind(b"\n", 0, hit[0][0]) + 1
+            line_start = data.rfind(b"\n", 0, hit[0]) + 1
             if data[line_start] != 0x2B:  # '+': only added lines matter
-                pos = hit[0][1]
+                pos = hit[1]
                 continue
         found = _run_at(data, line_start)
         if found is None:  # a "+++ b/path" header: go on after it
             pos = _line_end(data, line_start)
             continue
-        start, end = found
-        runs[start] = (end, scanner.keyword_rules_in(data, start, end))
+        start, end, hunk, file_at = found
+        runs[start] = (end, hunk, file_at, scanner.selected_rules(data, start, end))
         pos = end  # the whole run is selected: skip the rest of it
     if scanner.always or scanner.path_rules:
         _add_all_runs(data, scanner, runs)
     headers = _Headers(data)
     for start in sorted(runs):
-        end, rule_ids = runs[start]
-        where = headers.at(start)
-        if where is None:
+        end, hunk, file_at, rule_ids = runs[start]
+        path = headers.path(file_at)
+        if path is None:
             continue
-        path, first_line, commit, timestamp, date = where
-        extra = scanner.path_rules_for(path) if scanner.path_rules else []
-        if not rule_ids and not extra and not scanner.always:
+        if scanner.path_rules and (extra := scanner.path_rules_for(path)):
+            rule_ids = scanner.order((*rule_ids, *extra))
+        if not rule_ids:
             continue
+        m = _HUNK.match(data, hunk)
+        commit, timestamp, date = headers.commit(file_at)
         text = data[start:end].replace(b"\n+", b"\n")[1:]
         scanner.stats.lines += text.count(b"\n") + 1
-        yield from scanner.scan_fragment(
-            text, rule_ids | set(scanner.always) | set(extra), path=path, first_line=first_line, source=source,
+        yield from scanner.scan_ordered(
+            text, rule_ids, path=path, first_line=int(m.group(1)) if m else 1, source=source,
             commit=commit, date=date, timestamp=timestamp,
         )
 
@@ -231,21 +233,23 @@ def _line_end(data: bytes, pos: int) -> int:
     return len(data) if end < 0 else end
 
 
-def _run_at(data: bytes, pos: int) -> tuple[int, int] | None:
-    """The run of added lines containing `pos`, or None when `pos` is not on an added hunk line."""
+def _run_at(data: bytes, pos: int) -> tuple[int, int, int, int] | None:
+    """The run of added lines containing `pos` (start, end, its hunk header, its file header), or
+    None when `pos` is not on an added hunk line."""
     ls = data.rfind(b"\n", 0, pos) + 1
     if data[ls:ls + 1] != b"+":
         return None
     hunk = data.rfind(b"\n@@ ", 0, ls)
-    if hunk < 0 or data.rfind(_FILE_MARK, 0, ls) > hunk:
+    file_at = data.rfind(_FILE_MARK, 0, ls)
+    if hunk < 0 or file_at > hunk:
         return None  # a "+++ b/path" file header, not content
     header_end = data.find(b"\n", hunk + 1)
     start = data.find(b"\n+", header_end) + 1
     m = _RUN_END.search(data, ls)
-    return start, (m.start() if m else len(data))
+    return start, (m.start() if m else len(data)), hunk, file_at
 
 
-def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, set[int]]]) -> None:
+def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, int, int, tuple[int, ...]]]) -> None:
     """Rules without keywords see every added run of the files they apply to (all files for
     keyword-less, path-less user rules: the slow path)."""
     if scanner.always:
@@ -259,6 +263,7 @@ def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, set[
                 end = data.find(_FILE_MARK, line_end)
                 spans.append((line_end, len(data) if end < 0 else end))
             at = data.find(b"\n+++ ", line_end)
+    no_keywords = scanner.selected_rules(b"", 0, 0)  # the keyword-less rules alone
     for lo, hi in spans:
         for m in _HUNK.finditer(data, lo, hi):
             header_end = data.find(b"\n", m.start() + 1)
@@ -267,32 +272,29 @@ def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, set[
                 continue
             found = _run_at(data, nxt + 1)
             if found is not None and found[0] == nxt + 1:
-                runs.setdefault(found[0], (found[1], set()))
+                runs.setdefault(found[0], (found[1], found[2], found[3], no_keywords))
 
 
 class _Headers:
-    """Path, line number and commit of a position in a diff block (memoised per file and commit)."""
+    """Path and commit of a file section in a diff block (memoised per file and commit header)."""
 
     def __init__(self, data: bytes):
         self.data = data
         self._paths: dict[int, str | None] = {}
         self._commits: dict[int, tuple[str | None, int, str | None]] = {}
 
-    def at(self, pos: int) -> tuple[str, int, str | None, int, str | None] | None:
-        d = self.data
-        f = d.rfind(_FILE_MARK, 0, pos)
-        if f not in self._paths:
-            self._paths[f] = self._path(f)
-        path = self._paths[f]
-        if path is None:
-            return None
-        m = _HUNK.match(d, d.rfind(b"\n@@ ", 0, pos))
-        first_line = int(m.group(1)) if m else 1
-        c = d.rfind(_COMMIT_MARK, 0, f if f >= 0 else pos)
-        if c not in self._commits:
-            self._commits[c] = self._commit(c)
-        commit, timestamp, date = self._commits[c]
-        return path, first_line, commit, timestamp, date
+    def path(self, f: int) -> str | None:
+        found = self._paths.get(f, False)
+        if found is False:
+            found = self._paths[f] = self._path(f)
+        return found
+
+    def commit(self, f: int) -> tuple[str | None, int, str | None]:
+        c = self.data.rfind(_COMMIT_MARK, 0, f if f >= 0 else len(self.data))
+        found = self._commits.get(c)
+        if found is None:
+            found = self._commits[c] = self._commit(c)
+        return found
 
     def _path(self, f: int) -> str | None:
         if f < 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 try:  # google-re2 ships manylinux wheels; anything else falls back to the stdlib
@@ -39,6 +39,7 @@ class Pattern(Protocol):
     groups: int
 
     def search(self, data: bytes, pos: int = ..., endpos: int = ...) -> Any: ...
+    def first(self, data: bytes, pos: int = ...) -> tuple[int, int] | None: ...
     def spans(self, data: bytes, pos: int = ..., endpos: int | None = ...) -> Iterator[Sequence[tuple[int, int]]]: ...
 
 
@@ -54,6 +55,11 @@ class _RE2Pattern:
 
     def search(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Any:
         return self._compiled.search(data, pos, len(data) if endpos is None else endpos)
+
+    def first(self, data: bytes, pos: int = 0) -> tuple[int, int] | None:
+        """Span of the first match at or after `pos` (no generator, no match object: a hot loop)."""
+        span = self._match(_UNANCHORED, data, pos, len(data))[0]
+        return span if span[0] >= 0 else None
 
     def spans(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Iterator[Sequence[tuple[int, int]]]:
         end = len(data) if endpos is None else endpos
@@ -76,6 +82,10 @@ class _StdPattern:
 
     def search(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Any:
         return self._compiled.search(data, pos, len(data) if endpos is None else endpos)
+
+    def first(self, data: bytes, pos: int = 0) -> tuple[int, int] | None:
+        m = self._compiled.search(data, pos)
+        return m.span() if m else None
 
     def spans(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Iterator[Sequence[tuple[int, int]]]:
         for m in self._compiled.finditer(data, pos, len(data) if endpos is None else endpos):
@@ -157,6 +167,22 @@ def keyword_pattern(keywords: list[str], prefix: str = "") -> Pattern:
 
 
 KEYWORDS_NEED_LOWERCASE = not HAVE_RE2
+
+
+def keyword_set(keywords: list[str]) -> Callable[[bytes], list[int]] | None:
+    """Which of `keywords` occur anywhere in a text, case-insensitively: one RE2 Set pass that
+    returns their indices (every occurrence counts, overlapping ones too). None without RE2."""
+    if not HAVE_RE2:
+        return None
+    options = _re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = 64 << 20
+    found = _re2.Set.SearchSet(options)
+    for k in keywords:
+        found.Add(_literal(k.lower()).encode())
+    found.Compile()
+    return found._set.Match  # the raw method: bytes in, list of indices out
 
 
 def _trie(words: list[str]) -> str:
