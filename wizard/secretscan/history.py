@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +23,11 @@ from wizard.secretscan.regex import KEYWORDS_NEED_LOWERCASE
 
 BLOCK = 1 << 20  # bytes read from git at a time: git writes the next MB into the pipe meanwhile
 MAX_BLOCK = 32 << 20  # a single commit larger than this is split at a line boundary
+STREAMS = 2  # parallel `git log` processes at most (one per core)
+PARALLEL_MIN_COMMITS = 400  # below this a second git process is not worth its start
+MAX_HELD = 20_000  # candidates of a later stream held back to keep log order
 _RUN_END = re.compile(rb"\n[^+]")
+_NEW_PATH = re.compile(rb"\n\+\+\+ ([^\n]*)")  # a file header's new path
 _HUNK = re.compile(rb"\n@@ -\d+(?:,\d+)? \+(\d+)")
 _FILE_MARK = b"\ndiff --git "
 _COMMIT_MARK = b"\ncommit "
@@ -78,9 +83,15 @@ def resolve_revision(repo: Path, rev: str) -> str:
     return proc.stdout.decode().strip()
 
 
-def log_command(repo: Path, since: str | None = None) -> list[str]:
+def log_command(repo: Path, since: str | None = None, window: tuple[int, int | None] | None = None) -> list[str]:
+    """`window` = (skip, count): one slice of the log, in the log's own order."""
     cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", "-c", "diff.renames=false", "log", "-p", "-U0",
-           "--full-history", "--no-color", "--no-ext-diff", "--no-textconv", "--format=commit %H %at %aI", "--all"]
+           "--full-history", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",  # no abbreviating ids
+           "--format=commit %H %at %aI"]
+    if window is not None:
+        skip, count = window
+        cmd += [f"--skip={skip}"] + ([f"--max-count={count}"] if count is not None else [])
+    cmd.append("--all")
     if since:
         cmd += ["--not", since]
     return cmd
@@ -88,71 +99,165 @@ def log_command(repo: Path, since: str | None = None) -> list[str]:
 
 def scan_history(repo: Path, scanner: Scanner, since: str | None = None) -> Iterator[Candidate]:
     """Every secret on an added line anywhere in history (or in `since..` every ref)."""
-    yield from _scan_stream(log_command(repo, since), scanner, _COMMIT_MARK, source="history")
+    cmds = [log_command(repo, since, window) for window in _windows(repo, since, scanner)]
+    yield from _scan_streams(cmds, scanner, _COMMIT_MARK, source="history")
 
 
 def scan_staged(repo: Path, scanner: Scanner) -> Iterator[Candidate]:
     """What `git commit` would add now: for a pre-commit hook."""
     cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", "diff", "--cached", "-U0", "--no-color",
            "--no-ext-diff", "--no-textconv", "--no-renames"]
-    yield from _scan_stream(cmd, scanner, _FILE_MARK, source="staged")
+    yield from _scan_streams([cmd], scanner, _FILE_MARK, source="staged")
 
 
-def _scan_stream(cmd: list[str], scanner: Scanner, boundary: bytes, source: str) -> Iterator[Candidate]:
-    err_file = tempfile.TemporaryFile()  # a stderr pipe nobody reads could fill up and stall git
+def _windows(repo: Path, since: str | None, scanner: Scanner) -> list[tuple[int, int | None] | None]:
+    """Slices of the log for parallel `git log` processes: git's diffing is single-threaded and
+    is most of the work, so on 2+ cores the newest and the oldest halves are diffed side by side.
+    --skip/--max-count cut the same ordered walk, so the slices are exact complements.
+    (--explain keeps one stream: its list of drops is kept in the order they were met.)"""
+    streams = min(STREAMS, _cpus())
+    if streams < 2 or scanner.explain:
+        return [None]
+    count = _git(repo, "rev-list", "--count", "--all", *(["--not", since] if since else []))
+    total = int(count.stdout.strip() or 0) if count.returncode == 0 else 0
+    if total < PARALLEL_MIN_COMMITS:
+        return [None]
+    size = -(-total // streams)
+    return [(k * size, size if k < streams - 1 else None) for k in range(streams)]
+
+
+def _cpus() -> int:
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, env=git_env())
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _scan_streams(cmds: list[list[str]], scanner: Scanner, boundary: bytes, source: str) -> Iterator[Candidate]:
+    """Scan the output of one or more git commands, yielding candidates in the order of the
+    concatenated outputs (so "first commit" and occurrences do not depend on which git was faster)."""
+    procs: list[subprocess.Popen] = []
+    errors: list = []
+    stream_env = {**git_env(), "GIT_FLUSH": "0"}  # fully buffered: git would flush after every commit into a pipe
+    try:
+        for cmd in cmds:
+            errors.append(tempfile.TemporaryFile())  # a stderr pipe nobody reads could fill up and stall git
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors[-1], env=stream_env, bufsize=0))
     except FileNotFoundError:
-        err_file.close()
+        _stop(procs, errors)
         raise GitError("git is not installed (Debian/Ubuntu: apt-get install git)") from None
-    assert proc.stdout is not None
-    _widen_pipe(proc.stdout)
     try:
-        for block in _blocks(proc.stdout, boundary):
-            yield from scan_diff_block(block, scanner, source)
+        yield from _in_order(procs, scanner, boundary, source)
     finally:
+        failures = _stop(procs, errors)
+    if failures:
+        raise GitError(failures[0])
+
+
+def _stop(procs: list[subprocess.Popen], errors: list) -> list[str]:
+    failures = []
+    for proc in procs:
+        assert proc.stdout is not None
         proc.stdout.close()
+    for proc, err_file in zip(procs, errors):
         code = proc.wait()
         err_file.seek(0)
         err = err_file.read(4096)
+        if code != 0 and code != -13:  # -13: SIGPIPE when the consumer stopped early
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            failures.append(lines[-1] if lines else f"git exited with {code}")
+    for err_file in errors:
         err_file.close()
-    if code != 0 and code != -13:  # -13: SIGPIPE when the consumer stopped early
-        lines = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(lines[-1] if lines else f"git exited with {code}")
+    return failures
+
+
+def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, source: str) -> Iterator[Candidate]:
+    """Read every stream as its data comes, scan each block at once; the candidates of a later
+    stream wait in a bounded list until the earlier ones have ended (past MAX_HELD that stream
+    is not read any more until its turn: its git waits on a full pipe, memory stays flat)."""
+    splitters = [_Splitter(boundary) for _ in procs]
+    held: list[list[Candidate]] = [[] for _ in procs]
+    done = [False] * len(procs)
+    paused: set[int] = set()
+    current = 0
+    selector = selectors.DefaultSelector()
+    try:
+        for i, proc in enumerate(procs):
+            assert proc.stdout is not None
+            _widen_pipe(proc.stdout)
+            selector.register(proc.stdout, selectors.EVENT_READ, i)
+        while current < len(procs):
+            for key, _ in selector.select():
+                i = key.data
+                chunk = os.read(key.fd, BLOCK)
+                for block in splitters[i].feed(chunk) if chunk else splitters[i].finish():
+                    if i == current:
+                        yield from scan_diff_block(block, scanner, source)
+                    else:
+                        held[i].extend(scan_diff_block(block, scanner, source))
+                if not chunk:
+                    done[i] = True
+                    selector.unregister(key.fileobj)
+                elif i != current and len(held[i]) >= MAX_HELD:
+                    selector.unregister(key.fileobj)
+                    paused.add(i)
+                while done[current]:
+                    current += 1
+                    if current == len(procs):
+                        break
+                    yield from held[current]
+                    held[current] = []
+                    if current in paused:
+                        paused.discard(current)
+                        selector.register(procs[current].stdout, selectors.EVENT_READ, current)
+    finally:
+        selector.close()
+
+
+class _Splitter:
+    """Cuts a stream into blocks of complete commits (or files, for `git diff`), about BLOCK bytes
+    each; a single commit larger than MAX_BLOCK is cut at a line with its headers carried over."""
+
+    def __init__(self, boundary: bytes):
+        self.boundary = boundary
+        self.parts: list[bytes] = []
+        self.fresh = 0  # bytes received since the last attempt to cut
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        self.parts.append(chunk)
+        self.fresh += len(chunk)
+        if self.fresh < BLOCK:
+            return []
+        self.fresh = 0
+        buf = b"".join(self.parts)
+        cut = buf.rfind(self.boundary)
+        if cut > 0:
+            self.parts = [buf[cut + 1:]]
+            return [buf[: cut + 1]]
+        if len(buf) > MAX_BLOCK:
+            cut = buf.rfind(b"\n")
+            if cut < 0:  # one gigantic line: cut anywhere, the tail keeps its headers
+                cut = len(buf) - 1
+            self.parts = [_resume_headers(buf, cut + 1) + buf[cut + 1:]]
+            return [buf[: cut + 1]]
+        self.parts = [buf]
+        return []
+
+    def finish(self) -> list[bytes]:
+        buf = b"".join(self.parts)
+        self.parts = []
+        return [buf] if buf else []
 
 
 def _widen_pipe(stream) -> None:
     """Let git write a whole block ahead while we scan the last one (Linux; a default pipe holds
-    64 KB, so git would wait on us). A reader thread would do the same at ~30% more CPU."""
+    64 KB, so git would wait on us)."""
     try:
         import fcntl
 
         fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError, ValueError):
         pass
-
-
-def _blocks(stream, boundary: bytes, block: int = BLOCK, max_block: int = MAX_BLOCK) -> Iterator[bytes]:
-    carry = b""
-    while True:
-        chunk = stream.read(block)
-        if not chunk:
-            break
-        buf = carry + chunk if carry else chunk
-        cut = buf.rfind(boundary)
-        if cut > 0:
-            yield buf[: cut + 1]
-            carry = buf[cut + 1:]
-        elif len(buf) > max_block:
-            cut = buf.rfind(b"\n")
-            if cut < 0:  # one gigantic line: cut anywhere, the tail keeps its headers
-                cut = len(buf) - 1
-            yield buf[: cut + 1]
-            carry = _resume_headers(buf, cut + 1) + buf[cut + 1:]
-        else:
-            carry = buf
-    if carry:
-        yield carry
 
 
 def _resume_headers(buf: bytes, cut: int) -> bytes:
@@ -246,7 +351,8 @@ def _run_at(data: bytes, pos: int) -> tuple[int, int, int, int] | None:
     header_end = data.find(b"\n", hunk + 1)
     start = data.find(b"\n+", header_end) + 1
     m = _RUN_END.search(data, ls)
-    return start, (m.start() if m else len(data)), hunk, file_at
+    # at the end of a block the run ends before the block's last newline, as it would mid-block
+    return start, (m.start() if m else len(data) - data.endswith(b"\n")), hunk, file_at
 
 
 def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, int, int, tuple[int, ...]]]) -> None:
@@ -255,14 +361,13 @@ def _add_all_runs(data: bytes, scanner: Scanner, runs: dict[int, tuple[int, int,
     if scanner.always:
         spans = [(0, len(data))]
     else:
+        # Each path is looked at once per block (a block repeats the same few files many times).
+        wanted = {raw for raw in set(_NEW_PATH.findall(data)) if scanner.path_rules_for(_unquote(raw))}
         spans = []
-        at = data.find(b"\n+++ ")
-        while at >= 0:  # bytes.find: this runs over every block, a regex pass would cost more
-            line_end = _line_end(data, at + 1)
-            if scanner.path_rules_for(_unquote(data[at + 5:line_end])):
-                end = data.find(_FILE_MARK, line_end)
-                spans.append((line_end, len(data) if end < 0 else end))
-            at = data.find(b"\n+++ ", line_end)
+        for m in _NEW_PATH.finditer(data) if wanted else ():
+            if m.group(1) in wanted:
+                end = data.find(_FILE_MARK, m.end())
+                spans.append((m.end(), len(data) if end < 0 else end))
     no_keywords = scanner.selected_rules(b"", 0, 0)  # the keyword-less rules alone
     for lo, hi in spans:
         for m in _HUNK.finditer(data, lo, hi):
