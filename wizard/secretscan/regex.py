@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
 
 try:  # google-re2 ships manylinux wheels; anything else falls back to the stdlib
     if os.environ.get("LAUNCH_READY_REGEX") == "re":  # force the fallback (benchmarks, tests)
@@ -35,12 +34,18 @@ _POSIX_CLASSES = {
 _INLINE_FLAGS = re.compile(r"\(\?([imsU]+)\)")
 
 
-class Pattern(Protocol):
-    groups: int
+TYPE_CHECKING = False  # `typing` costs ~10 ms of start-up: type checkers read this block, Python skips it
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
-    def search(self, data: bytes, pos: int = ..., endpos: int = ...) -> Any: ...
-    def first(self, data: bytes, pos: int = ...) -> tuple[int, int] | None: ...
-    def spans(self, data: bytes, pos: int = ..., endpos: int | None = ...) -> Iterator[Sequence[tuple[int, int]]]: ...
+    class Pattern(Protocol):
+        groups: int
+
+        def search(self, data: bytes, pos: int = ..., endpos: int = ...) -> Any: ...
+        def first(self, data: bytes, pos: int = ...) -> tuple[int, int] | None: ...
+        def spans(self, data: bytes, pos: int = ..., endpos: int | None = ...) -> Iterator[Sequence[tuple[int, int]]]: ...
+else:
+    Pattern = object  # _RE2Pattern or _StdPattern
 
 
 class _RE2Pattern:
@@ -204,6 +209,9 @@ def _trie(words: list[str]) -> str:
     return emit(tree)
 
 
+_ESCAPE_ASCII = {c: f"\\x{c:02x}" for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+
+
 def _literal(text: str) -> str:
     """Escape a keyword for both dialects (re.escape's `\\ ` and `\\-` are not portable)."""
-    return "".join(c if c.isalnum() or c == "_" or ord(c) > 127 else f"\\x{ord(c):02x}" for c in text)
+    return text.translate(_ESCAPE_ASCII)
