@@ -181,6 +181,7 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
     paused: set[int] = set()
     current = 0
     selector = selectors.DefaultSelector()
+    landing = memoryview(bytearray(BLOCK))
     try:
         for i, proc in enumerate(procs):
             assert proc.stdout is not None
@@ -189,7 +190,8 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
         while current < len(procs):
             for key, _ in selector.select():
                 i = key.data
-                chunk = os.read(key.fd, BLOCK)
+                got = os.readv(key.fd, [landing])  # os.read(BLOCK) would allocate 1 MB and shrink it
+                chunk = landing[:got].tobytes()
                 for block in splitters[i].feed(chunk) if chunk else splitters[i].finish():
                     if i == current:
                         yield from scan_diff_block(block, scanner, source)
@@ -216,11 +218,14 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
 
 class _Splitter:
     """Cuts a stream into blocks of complete commits (or files, for `git diff`), about BLOCK bytes
-    each; a single commit larger than MAX_BLOCK is cut at a line with its headers carried over."""
+    each, every block starting with a newline (so "\n+" finds its first line too); a single commit
+    larger than MAX_BLOCK is cut at a line with its headers carried over. Each block is built by
+    one join of the chunks read: no big intermediate copies (they cost CPU, and their varying sizes
+    fragment the heap so that peak memory crept up with history length)."""
 
     def __init__(self, boundary: bytes):
         self.boundary = boundary
-        self.parts: list[bytes] = []
+        self.parts: list[bytes] = [b"\n"]
         self.fresh = 0  # bytes received since the last attempt to cut
 
     def feed(self, chunk: bytes) -> list[bytes]:
@@ -229,24 +234,42 @@ class _Splitter:
         if self.fresh < BLOCK:
             return []
         self.fresh = 0
+        cut = self._last_boundary()
+        if cut is not None:
+            k, at = cut
+            last = memoryview(self.parts[k])
+            block = b"".join([*self.parts[:k], last[:at]])
+            self.parts = [bytes(last[at:]), *self.parts[k + 1:]]  # the next block starts at "\ncommit"
+            return [block]
         buf = b"".join(self.parts)
-        cut = buf.rfind(self.boundary)
-        if cut > 0:
-            self.parts = [buf[cut + 1:]]
-            return [buf[: cut + 1]]
-        if len(buf) > MAX_BLOCK:
-            cut = buf.rfind(b"\n")
-            if cut < 0:  # one gigantic line: cut anywhere, the tail keeps its headers
-                cut = len(buf) - 1
-            self.parts = [_resume_headers(buf, cut + 1) + buf[cut + 1:]]
-            return [buf[: cut + 1]]
-        self.parts = [buf]
-        return []
+        if len(buf) <= MAX_BLOCK:
+            self.parts = [buf]
+            return []
+        cut = buf.rfind(b"\n")
+        if cut <= 0:  # one gigantic line: cut anywhere, the tail keeps its headers
+            cut = len(buf)
+        self.parts = [b"\n" + _resume_headers(buf, cut), buf[cut + 1:]]
+        return [buf[:cut]]
+
+    def _last_boundary(self) -> tuple[int, int] | None:
+        """(part, offset) where the last boundary starts; None if there is none past the start."""
+        marker, parts = self.boundary, self.parts
+        width = len(marker) - 1
+        for k in range(len(parts) - 1, -1, -1):
+            at = parts[k].rfind(marker)
+            if at >= 0:
+                return (k, at) if (k, at) != (0, 0) else None
+            if k > 0:  # a boundary across the seam with the part before
+                head, tail = parts[k][:width], parts[k - 1][-width:]
+                at = (tail + head).rfind(marker)
+                if at >= 0 and at < len(tail):
+                    return k - 1, len(parts[k - 1]) - len(tail) + at
+        return None
 
     def finish(self) -> list[bytes]:
         buf = b"".join(self.parts)
         self.parts = []
-        return [buf] if buf else []
+        return [buf] if len(buf) > 1 else []
 
 
 def _widen_pipe(stream) -> None:
@@ -287,7 +310,7 @@ def _resume_headers(buf: bytes, cut: int) -> bytes:
 
 def scan_diff_block(block: bytes, scanner: Scanner, source: str = "history") -> Iterator[Candidate]:
     """Scan the added lines of a block of complete `git log -p` / `git diff` output."""
-    data = b"\n" + block
+    data = block if block[:1] == b"\n" else b"\n" + block  # blocks from _Splitter already start so
     runs: dict[int, tuple[int, int, int, tuple[int, ...]]] = {}  # start -> end, hunk, file header, rules
     finder = scanner.added_line_keyword or scanner.keywords
     line_mode = scanner.added_line_keyword is not None  # the hit starts at "\n+" of an added line
