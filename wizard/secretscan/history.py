@@ -14,6 +14,7 @@ import re
 import selectors
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ BLOCK = 1 << 20  # bytes read from git at a time: git writes the next MB into th
 MAX_BLOCK = 32 << 20  # a single commit larger than this is split at a line boundary
 STREAMS = 2  # parallel `git log` processes at most (one per core)
 PARALLEL_MIN_COMMITS = 400  # below this a second git process is not worth its start
+TRICKLE_WAIT = 0.002  # seconds to let git's output pile up when we are ahead of it
 MAX_HELD = 20_000  # candidates of a later stream held back to keep log order
 _RUN_END = re.compile(rb"\n[^+]")
 _NEW_PATH = re.compile(rb"\n\+\+\+ ([^\n]*)")  # a file header's new path
@@ -187,11 +189,15 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
             assert proc.stdout is not None
             _widen_pipe(proc.stdout)
             selector.register(proc.stdout, selectors.EVENT_READ, i)
+        received = 0
         while current < len(procs):
+            trickle = True
             for key, _ in selector.select():
                 i = key.data
                 got = os.readv(key.fd, [landing])  # os.read(BLOCK) would allocate 1 MB and shrink it
                 chunk = landing[:got].tobytes()
+                received += got
+                trickle = trickle and got < BLOCK // 4
                 for block in splitters[i].feed(chunk) if chunk else splitters[i].finish():
                     if i == current:
                         yield from scan_diff_block(block, scanner, source)
@@ -212,6 +218,11 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
                     if current in paused:
                         paused.discard(current)
                         selector.register(procs[current].stdout, selectors.EVENT_READ, current)
+            if trickle and received > BLOCK:
+                # We are ahead of git, which writes 4 KB at a time: let its output pile up in the pipe
+                # instead of waking for every 4 KB (~6,000 wake-ups for 25 MB, ~0.06 s of CPU).
+                # Small outputs (a pre-commit hook's staged diff) never wait.
+                time.sleep(TRICKLE_WAIT)
     finally:
         selector.close()
 
@@ -348,7 +359,7 @@ def scan_diff_block(block: bytes, scanner: Scanner, source: str = "history") -> 
             continue
         m = _HUNK.match(data, hunk)
         commit, timestamp, date = headers.commit(file_at)
-        text = data[start:end].replace(b"\n+", b"\n")[1:]
+        text = data[start + 1:end].replace(b"\n+", b"\n")  # the lines without their "+"
         scanner.stats.lines += text.count(b"\n") + 1
         yield from scanner.scan_ordered(
             text, rule_ids, path=path, first_line=int(m.group(1)) if m else 1, source=source,
