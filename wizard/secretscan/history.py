@@ -185,9 +185,10 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
     selector = selectors.DefaultSelector()
     landing = memoryview(bytearray(BLOCK))
     try:
+        wide = True
         for i, proc in enumerate(procs):
             assert proc.stdout is not None
-            _widen_pipe(proc.stdout)
+            wide = _widen_pipe(proc.stdout) and wide
             selector.register(proc.stdout, selectors.EVENT_READ, i)
         received = 0
         while current < len(procs):
@@ -218,10 +219,10 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
                     if current in paused:
                         paused.discard(current)
                         selector.register(procs[current].stdout, selectors.EVENT_READ, current)
-            if trickle and received > BLOCK:
+            if trickle and wide and received > BLOCK:
                 # We are ahead of git, which writes 4 KB at a time: let its output pile up in the pipe
                 # instead of waking for every 4 KB (~6,000 wake-ups for 25 MB, ~0.06 s of CPU).
-                # Small outputs (a pre-commit hook's staged diff) never wait.
+                # Small outputs (a pre-commit hook's staged diff) never wait, nor do 64 KB pipes.
                 time.sleep(TRICKLE_WAIT)
     finally:
         selector.close()
@@ -283,15 +284,15 @@ class _Splitter:
         return [buf] if len(buf) > 1 else []
 
 
-def _widen_pipe(stream) -> None:
+def _widen_pipe(stream) -> bool:
     """Let git write a whole block ahead while we scan the last one (Linux; a default pipe holds
-    64 KB, so git would wait on us)."""
+    64 KB, so git would wait on us). True when the pipe now holds a block."""
     try:
         import fcntl
 
-        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        return fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20) >= (1 << 20)
     except (ImportError, OSError, ValueError):
-        pass
+        return False
 
 
 def _resume_headers(buf: bytes, cut: int) -> bytes:
