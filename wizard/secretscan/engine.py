@@ -163,7 +163,7 @@ class Scanner:
         if ok is None:
             if len(self._path_cache) > 8192:
                 self._path_cache.clear()
-            ok = bool(self.rules[i].path.search(path.encode("utf-8", "surrogateescape")))  # type: ignore[union-attr]
+            ok = self.rules[i].path.first(path.encode("utf-8", "surrogateescape")) is not None  # type: ignore[union-attr]
             self._path_cache[key] = ok
         return ok
 
@@ -211,18 +211,22 @@ class Scanner:
         path_b = path.encode("utf-8", "surrogateescape")
         kept: list[tuple[Rule, int, int, str, str]] = []  # rule, start, end, confidence, secret
         taken: list[tuple[int, int, str]] = []
+        decide, explain = self.filters.decide, self.explain
         for rule, s, e, ms, me in raw:
-            if rule.source:
+            if rule.source and taken:
                 clash = next((r for a, b, r in taken if s < b and a < e), None)
                 if clash is not None:
-                    self._drop(rule, frag, s, e, path, first_line, f"same text already matched by {clash}")
+                    if explain:
+                        self._drop(rule, frag, s, e, path, first_line, f"same text already matched by {clash}")
                     continue
             secret_b = frag[s:e] if rule.source else path_b
             ls = frag.rfind(b"\n", 0, s) + 1
-            le = _line_end(frag, s)
-            decision = self.filters.decide(rule, secret_b, frag[ms:me], frag[ls:le], frag[max(ls, s - 1):s], path, commit)
+            le = frag.find(b"\n", s)
+            decision = decide(rule, secret_b, frag[ms:me], frag[ls:le if le >= 0 else len(frag)],
+                              frag[max(ls, s - 1):s], path, commit)
             if not decision.keep:
-                self._drop(rule, frag, s, e, path, first_line, decision.reason)
+                if explain:
+                    self._drop(rule, frag, s, e, path, first_line, decision.reason)
                 continue
             secret = secret_b.decode("utf-8", "replace")
             register_secret(secret, rule.id)
