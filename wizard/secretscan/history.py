@@ -86,7 +86,8 @@ def resolve_revision(repo: Path, rev: str) -> str:
 
 
 def log_command(repo: Path, since: str | None = None, window: tuple[int, int | None] | None = None) -> list[str]:
-    """`window` = (skip, count): one slice of the log, in the log's own order."""
+    """`window` = (skip, count): one slice of the log, in the log's own order. (No --diff-filter=d
+    to spare git the deleted files: with it, --skip and --max-count no longer cut the same walk.)"""
     cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", "-c", "diff.renames=false", "log", "-p", "-U0",
            "--full-history", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",  # no abbreviating ids
            "--format=commit %H %at %aI"]
