@@ -117,9 +117,10 @@ def _windows(repo: Path, since: str | None, scanner: Scanner) -> list[tuple[int,
     """Slices of the log for parallel `git log` processes: git's diffing is single-threaded and
     is most of the work, so on 2+ cores the newest and the oldest halves are diffed side by side.
     --skip/--max-count cut the same ordered walk, so the slices are exact complements.
-    (--explain keeps one stream: its list of drops is kept in the order they were met.)"""
+    (--explain keeps one stream: its list of drops is kept in the order they were met; so does
+    Windows, where pipes cannot be waited on together.)"""
     streams = min(STREAMS, _cpus())
-    if streams < 2 or scanner.explain:
+    if streams < 2 or scanner.explain or os.name == "nt":
         return [None]
     count = _git(repo, "rev-list", "--count", "--all", *(["--not", since] if since else []))
     total = int(count.stdout.strip() or 0) if count.returncode == 0 else 0
@@ -183,7 +184,7 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
     done = [False] * len(procs)
     paused: set[int] = set()
     current = 0
-    selector = selectors.DefaultSelector()
+    selector = selectors.DefaultSelector() if os.name != "nt" else _Blocking()
     landing = memoryview(bytearray(BLOCK))
     try:
         wide = True
@@ -196,10 +197,9 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
             trickle = True
             for key, _ in selector.select():
                 i = key.data
-                got = os.readv(key.fd, [landing])  # os.read(BLOCK) would allocate 1 MB and shrink it
-                chunk = landing[:got].tobytes()
-                received += got
-                trickle = trickle and got < BLOCK // 4
+                chunk = _read(key.fd, landing)
+                received += len(chunk)
+                trickle = trickle and len(chunk) < BLOCK // 4
                 for block in splitters[i].feed(chunk) if chunk else splitters[i].finish():
                     if i == current:
                         yield from scan_diff_block(block, scanner, source)
@@ -227,6 +227,32 @@ def _in_order(procs: list[subprocess.Popen], scanner: Scanner, boundary: bytes, 
                 time.sleep(TRICKLE_WAIT)
     finally:
         selector.close()
+
+
+def _read(fd: int, landing: memoryview) -> bytes:
+    if hasattr(os, "readv"):
+        got = os.readv(fd, [landing])  # os.read(BLOCK) would allocate 1 MB and shrink it
+        return landing[:got].tobytes()
+    return os.read(fd, len(landing))
+
+
+class _Blocking:
+    """Windows cannot select() on pipes: one stream (see _windows), read as it comes."""
+
+    def __init__(self) -> None:
+        self.keys: dict = {}
+
+    def register(self, fileobj, events, data=None) -> None:
+        self.keys[fileobj] = selectors.SelectorKey(fileobj, fileobj.fileno(), events, data)
+
+    def unregister(self, fileobj) -> None:
+        self.keys.pop(fileobj, None)
+
+    def select(self) -> list:
+        return [(key, selectors.EVENT_READ) for key in list(self.keys.values())]
+
+    def close(self) -> None:
+        self.keys.clear()
 
 
 class _Splitter:
