@@ -71,6 +71,7 @@ def test_parallel_slices_report_exactly_what_one_stream_does(repo, monkeypatch, 
     monkeypatch.setattr(history_mod, "STREAMS", streams)
     monkeypatch.setattr(history_mod, "PARALLEL_MIN_COMMITS", 1)
     monkeypatch.setattr(history_mod, "_cpus", lambda: streams)
+    monkeypatch.setattr(history_mod, "_spare_cores", lambda: streams - 1)  # whatever the CI machine is doing
     monkeypatch.setattr(history_mod, "MAX_HELD", held)  # 1-2: later slices pause and resume
     monkeypatch.setattr(history_mod, "BLOCK", block)
     windows = history_mod._windows(repo, None, scan_repo.__globals__["Scanner"]())

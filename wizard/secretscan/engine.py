@@ -64,6 +64,7 @@ class ScanStats:
     bytes: int = 0
     lines: int = 0
     files: int = 0
+    git_streams: int = 0  # parallel `git log` slices the history scan used
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
 
     def skip(self, reason: str) -> None:
