@@ -1,10 +1,12 @@
 """Secrets in git history: stream `git log -p -U0` and look at added lines only.
 
 Never walk history through GitPython objects (~90x slower). The diff stream is read in blocks
-of a few MB; one keyword pass runs over a whole block and only the runs of added lines that
+of about 1 MB; one keyword pass runs over a whole block and only the runs of added lines that
 contain a keyword are cut out and matched. Memory stays flat however long the history is: a
 block is cut at a commit boundary (or, inside one huge commit, at a line boundary with the
-commit/file/hunk headers carried over).
+commit/file/hunk headers carried over). git's diffing is most of the work and single-threaded:
+when a core is spare, the newer and the older half of the log are diffed by two git processes
+side by side, and the results still come out in log order.
 """
 
 from __future__ import annotations
