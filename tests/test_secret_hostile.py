@@ -85,8 +85,6 @@ def test_history_block_split_inside_one_commit_keeps_line_numbers(repo, monkeypa
     _commit(repo)
     monkeypatch.setattr(history_mod, "BLOCK", 64 * 1024)
     monkeypatch.setattr(history_mod, "MAX_BLOCK", 128 * 1024)
-    original = history_mod._blocks
-    monkeypatch.setattr(history_mod, "_blocks", lambda s, b: original(s, b, 64 * 1024, 128 * 1024))
     r = scan_repo(repo, ScanOptions(tree=False))
     assert [(f.rule, f.first.line) for f in r.findings] == [("github-token", 30_001)]
 

@@ -97,6 +97,22 @@ def test_bad_rules_file_names_file_rule_and_field(tmp_path, text, needle):
     assert needle in str(err.value) and str(bad) in str(err.value)
 
 
+def test_default_rules_parse_is_cached_and_a_broken_cache_costs_only_the_parse(tmp_path, monkeypatch):
+    from wizard.secretscan import rulecache
+
+    monkeypatch.setenv("LAUNCH_READY_HOME", str(tmp_path / "home"))
+    fresh = load_rules()
+    entries = list(rulecache.cache_dir().glob("*.marshal"))
+    assert len(entries) == 1
+    cached = load_rules()
+    assert [(r.id, r.source, r.keywords, r.tags, r.confidence) for r in cached.rules] == \
+        [(r.id, r.source, r.keywords, r.tags, r.confidence) for r in fresh.rules]
+    entries[0].write_bytes(b"not marshal data")
+    assert len(load_rules()) == len(fresh)
+    monkeypatch.setenv("LAUNCH_READY_HOME", "/proc/no-such-place")  # cannot be created
+    assert len(load_rules()) == len(fresh)
+
+
 # --------------------------------------------------------------------------- context filters
 def _scan(text: str, path: str = "app/settings.py", **kw):
     scanner = Scanner(explain=True, **kw)

@@ -36,7 +36,7 @@ Command line: `launch-ready secrets [PATH] [--staged | --since REV] [--log PATH]
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # not `from typing import ...`: ~10 ms of every start
 
 if TYPE_CHECKING:  # heavy parts load on first use, not at `import wizard.secretscan`
     from wizard.secretscan.results import SecretFinding

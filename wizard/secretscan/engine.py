@@ -9,12 +9,12 @@ redactor the moment it is kept, so no output can carry it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from wizard.redact import redact, register_secret
 from wizard.secretscan.filters import Filters
-from wizard.secretscan.regex import HAVE_RE2, KEYWORDS_NEED_LOWERCASE, keyword_pattern
+from wizard.secretscan.regex import HAVE_RE2, KEYWORDS_NEED_LOWERCASE, keyword_pattern, keyword_set
 from wizard.secretscan.rules import Rule, RuleSet, load_rules
 
 WINDOW = 30  # characters of context shown each side of a masked secret
@@ -64,6 +64,7 @@ class ScanStats:
     bytes: int = 0
     lines: int = 0
     files: int = 0
+    git_streams: int = 0  # parallel `git log` slices the history scan used
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
 
     def skip(self, reason: str) -> None:
@@ -101,6 +102,10 @@ class Scanner:
             self.keyword_rules[k] = sorted({i for sub in inside if sub in own for i in own[sub]})
         words = [k.decode() for k in self.keyword_rules]
         self.keywords = keyword_pattern(words) if words else None
+        # Every keyword present in a text in one RE2 Set pass (None with stdlib `re`): index -> rules.
+        self._keyword_present = keyword_set(words) if words else None
+        self._rules_of_keyword = [own.get(k, []) for k in self.keyword_rules]
+        self._selection_cache: dict[frozenset[int], tuple[int, ...]] = {}
         # An added diff line ("\n+...") holding any keyword: one DFA pass skips removed lines and headers.
         # (RE2 only: stdlib `re` would retry the lazy prefix at every position; it takes every hit instead)
         self.added_line_keyword = keyword_pattern(words, prefix="\n\\+[^\n]*?") if words and HAVE_RE2 else None
@@ -111,9 +116,32 @@ class Scanner:
         chosen.update(self.path_rules_for(path))
         return chosen
 
+    def selected_rules(self, data: bytes, start: int, end: int) -> tuple[int, ...]:
+        """Rules whose keywords occur in data[start:end], plus the keyword-less ones, in the order
+        they must run (specific before generic). Memoised per set of keywords present."""
+        if self._keyword_present is not None:
+            key = frozenset(self._keyword_present(memoryview(data)[start:end]))
+        else:
+            key = frozenset(self.keyword_rules_in(data, start, end))
+        chosen = self._selection_cache.get(key)
+        if chosen is None:
+            if len(self._selection_cache) >= 4096:
+                self._selection_cache.clear()
+            ids = set(self.always)
+            if self._keyword_present is not None:
+                for k in key:
+                    ids.update(self._rules_of_keyword[k])
+            else:
+                ids.update(key)
+            chosen = self._selection_cache[key] = tuple(sorted(ids, key=self._priority.__getitem__))
+        return chosen
+
     def keyword_rules_in(self, data: bytes, start: int, end: int) -> set[int]:
         chosen: set[int] = set()
-        if self.keywords is not None:
+        if self._keyword_present is not None:
+            for k in self._keyword_present(memoryview(data)[start:end]):
+                chosen.update(self._rules_of_keyword[k])
+        elif self.keywords is not None:
             if KEYWORDS_NEED_LOWERCASE:  # ASCII lower-casing keeps every byte in place
                 data, start, end = data[start:end].lower(), 0, end - start
             for span in self.keywords.spans(data, start, end):
@@ -136,51 +164,70 @@ class Scanner:
         if ok is None:
             if len(self._path_cache) > 8192:
                 self._path_cache.clear()
-            ok = bool(self.rules[i].path.search(path.encode("utf-8", "surrogateescape")))  # type: ignore[union-attr]
+            ok = self.rules[i].path.first(path.encode("utf-8", "surrogateescape")) is not None  # type: ignore[union-attr]
             self._path_cache[key] = ok
         return ok
 
     # -- matching ------------------------------------------------------------------------------
     def scan_bytes(self, data: bytes, path: str, *, source: str = "tree", first_line: int = 1) -> list[Candidate]:
         """Scan one whole text (a file, a fetched bundle)."""
-        return self.scan_fragment(data, self.rules_for(data, path), path=path, first_line=first_line, source=source)
+        ids = self.selected_rules(data, 0, len(data))
+        if self.path_rules and (extra := self.path_rules_for(path)):
+            ids = self.order((*ids, *extra))
+        return self.scan_ordered(data, ids, path=path, first_line=first_line, source=source)
 
     def scan_fragment(self, frag: bytes, rule_ids: Iterable[int], *, path: str, first_line: int = 1,
                       source: str = "tree", commit: str | None = None, date: str | None = None,
                       timestamp: int = 0) -> list[Candidate]:
+        return self.scan_ordered(frag, sorted(rule_ids, key=self._priority.__getitem__), path=path,
+                                 first_line=first_line, source=source, commit=commit, date=date, timestamp=timestamp)
+
+    def order(self, rule_ids: Iterable[int]) -> tuple[int, ...]:
+        return tuple(sorted(set(rule_ids), key=self._priority.__getitem__))
+
+    def scan_ordered(self, frag: bytes, rule_ids: Sequence[int], *, path: str, first_line: int = 1,
+                     source: str = "tree", commit: str | None = None, date: str | None = None,
+                     timestamp: int = 0) -> list[Candidate]:
+        """`rule_ids` already in running order (`order()` / `selected_rules()`): specific rules first."""
         self.stats.fragments += 1
-        path_b = path.encode("utf-8", "surrogateescape")
         raw: list[tuple[Rule, int, int, int, int]] = []  # rule, secret start/end, match start/end
-        for i in sorted(rule_ids, key=self._priority.__getitem__):
-            rule = self.rules[i]
+        rules = self.rules
+        for i in rule_ids:
+            rule = rules[i]
             if rule.path is not None and not self.path_allows(i, path):
                 continue
             if not rule.source:  # path-only rule: the file itself is the finding
                 raw.append((rule, 0, 0, 0, 0))
                 continue
-            groups = rule.regex.groups
-            for spans in rule.regex.spans(frag):
-                s, e = _secret_span(spans, rule.secret_group, groups)
+            regex = rule.regex
+            groups, group = regex.groups, rule.secret_group
+            for spans in regex.spans(frag):
+                s, e = _secret_span(spans, group, groups)
                 if e > s:
                     raw.append((rule, s, e, spans[0][0], spans[0][1]))
                 if len(raw) >= MAX_MATCHES_PER_FRAGMENT:
                     break
         if not raw:
             return []
+        path_b = path.encode("utf-8", "surrogateescape")
         kept: list[tuple[Rule, int, int, str, str]] = []  # rule, start, end, confidence, secret
         taken: list[tuple[int, int, str]] = []
+        decide, explain = self.filters.decide, self.explain
         for rule, s, e, ms, me in raw:
-            if rule.source:
+            if rule.source and taken:
                 clash = next((r for a, b, r in taken if s < b and a < e), None)
                 if clash is not None:
-                    self._drop(rule, frag, s, e, path, first_line, f"same text already matched by {clash}")
+                    if explain:
+                        self._drop(rule, frag, s, e, path, first_line, f"same text already matched by {clash}")
                     continue
             secret_b = frag[s:e] if rule.source else path_b
             ls = frag.rfind(b"\n", 0, s) + 1
-            le = _line_end(frag, s)
-            decision = self.filters.decide(rule, secret_b, frag[ms:me], frag[ls:le], frag[max(ls, s - 1):s], path, commit)
+            le = frag.find(b"\n", s)
+            decision = decide(rule, secret_b, frag[ms:me], frag[ls:le if le >= 0 else len(frag)],
+                              frag[max(ls, s - 1):s], path, commit)
             if not decision.keep:
-                self._drop(rule, frag, s, e, path, first_line, decision.reason)
+                if explain:
+                    self._drop(rule, frag, s, e, path, first_line, decision.reason)
                 continue
             secret = secret_b.decode("utf-8", "replace")
             register_secret(secret, rule.id)

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from wizard.secretscan.rules import Rule, RuleSet
 
 PRAGMAS = (b"launch-ready:allow", b"gitleaks:allow")
+assert all(p.endswith(b":allow") for p in PRAGMAS)  # decide() tests for ":allow" first
 CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 
 # Placeholders and templates in any rule's secret (a real random token never contains these).
@@ -112,9 +113,12 @@ def is_source_code(path: str) -> bool:
     return PurePosixPath(path.lower()).suffix in SOURCE_EXT
 
 
+# "abcdef..." or "qwerty...": a value whose first six characters run along one of the sequences.
+_SEQUENCE_PIECES = frozenset(seq[a:b] for seq in _SEQUENCES for a in range(len(seq)) for b in range(a, min(a + 6, len(seq)) + 1))
+
+
 def _sequential(value: str) -> bool:
-    low = value.lower()
-    return any(low in seq or (len(low) >= 6 and low[:6] in seq) for seq in _SEQUENCES)
+    return value.lower()[:6] in _SEQUENCE_PIECES  # one set lookup: this runs on every generic candidate
 
 
 class Filters:
@@ -143,7 +147,7 @@ class Filters:
     def _decide(self, rule: Rule, secret: bytes, match: bytes, line: bytes, before: bytes, path: str,
                 commit: str | None) -> Decision:
         conf = rule.confidence
-        if any(p in line for p in PRAGMAS):
+        if b":allow" in line and any(p in line for p in PRAGMAS):  # every pragma ends so: one cheap test first
             return Decision(False, "inline allow pragma on the line", conf)
         for allow in rule.allowlists:
             if allow.allows(secret=secret, match=match, line=line, path=path, commit=commit):
@@ -185,7 +189,7 @@ class Filters:
             return "reference to a variable or the environment, not a literal"
         if _PATTERN_LIKE.search(text):
             return "a regular expression or pattern, not a value"
-        if re.search(re.escape(text.encode()) + rb"['\"`]\s*\+", line):
+        if _followed_by_plus(text.encode(), line):
             return "one piece of a concatenated string"
         if is_source_code(path) and before[-1:] not in (b'"', b"'", b"`"):
             return "unquoted value in source code (an expression, not a literal)"
@@ -215,6 +219,18 @@ class Filters:
             if isinstance(claims, dict) and claims.get("role") == "anon":
                 return "public anon key (meant to ship in the browser)"
         return None
+
+
+def _followed_by_plus(value: bytes, line: bytes) -> bool:
+    """Is `value` in `line` right before a closing quote, optional spaces and `+` ('abc' + x)?
+    (Plain searches: a regex built from each value cost a compile per distinct value.)"""
+    at = line.find(value)
+    while at >= 0:
+        after = at + len(value)
+        if line[after:after + 1] in (b"'", b'"', b"`") and line[after + 1:].lstrip(b" \t\n\r\f\v")[:1] == b"+":
+            return True
+        at = line.find(value, at + 1)
+    return False
 
 
 def _rank_name(rank: int) -> str:

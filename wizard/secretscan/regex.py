@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Sequence
 
 try:  # google-re2 ships manylinux wheels; anything else falls back to the stdlib
     if os.environ.get("LAUNCH_READY_REGEX") == "re":  # force the fallback (benchmarks, tests)
@@ -35,11 +34,18 @@ _POSIX_CLASSES = {
 _INLINE_FLAGS = re.compile(r"\(\?([imsU]+)\)")
 
 
-class Pattern(Protocol):
-    groups: int
+TYPE_CHECKING = False  # `typing` costs ~10 ms of start-up: type checkers read this block, Python skips it
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
-    def search(self, data: bytes, pos: int = ..., endpos: int = ...) -> Any: ...
-    def spans(self, data: bytes, pos: int = ..., endpos: int | None = ...) -> Iterator[Sequence[tuple[int, int]]]: ...
+    class Pattern(Protocol):
+        groups: int
+
+        def search(self, data: bytes, pos: int = ..., endpos: int = ...) -> Any: ...
+        def first(self, data: bytes, pos: int = ...) -> tuple[int, int] | None: ...
+        def spans(self, data: bytes, pos: int = ..., endpos: int | None = ...) -> Iterator[Sequence[tuple[int, int]]]: ...
+else:
+    Pattern = object  # _RE2Pattern or _StdPattern
 
 
 class _RE2Pattern:
@@ -54,6 +60,11 @@ class _RE2Pattern:
 
     def search(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Any:
         return self._compiled.search(data, pos, len(data) if endpos is None else endpos)
+
+    def first(self, data: bytes, pos: int = 0) -> tuple[int, int] | None:
+        """Span of the first match at or after `pos` (no generator, no match object: a hot loop)."""
+        span = self._match(_UNANCHORED, data, pos, len(data))[0]
+        return span if span[0] >= 0 else None
 
     def spans(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Iterator[Sequence[tuple[int, int]]]:
         end = len(data) if endpos is None else endpos
@@ -76,6 +87,10 @@ class _StdPattern:
 
     def search(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Any:
         return self._compiled.search(data, pos, len(data) if endpos is None else endpos)
+
+    def first(self, data: bytes, pos: int = 0) -> tuple[int, int] | None:
+        m = self._compiled.search(data, pos)
+        return m.span() if m else None
 
     def spans(self, data: bytes, pos: int = 0, endpos: int | None = None) -> Iterator[Sequence[tuple[int, int]]]:
         for m in self._compiled.finditer(data, pos, len(data) if endpos is None else endpos):
@@ -159,6 +174,22 @@ def keyword_pattern(keywords: list[str], prefix: str = "") -> Pattern:
 KEYWORDS_NEED_LOWERCASE = not HAVE_RE2
 
 
+def keyword_set(keywords: list[str]) -> Callable[[bytes], list[int]] | None:
+    """Which of `keywords` occur anywhere in a text, case-insensitively: one RE2 Set pass that
+    returns their indices (every occurrence counts, overlapping ones too). None without RE2."""
+    if not HAVE_RE2:
+        return None
+    options = _re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = 64 << 20
+    found = _re2.Set.SearchSet(options)
+    for k in keywords:
+        found.Add(_literal(k.lower()).encode())
+    found.Compile()
+    return found._set.Match  # the raw method: bytes in, list of indices out
+
+
 def _trie(words: list[str]) -> str:
     """`abc|abd|x` -> `ab(?:c|d)|x`, longest match first (so "password" still beats "passw")."""
     tree: dict = {}
@@ -178,6 +209,9 @@ def _trie(words: list[str]) -> str:
     return emit(tree)
 
 
+_ESCAPE_ASCII = {c: f"\\x{c:02x}" for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+
+
 def _literal(text: str) -> str:
     """Escape a keyword for both dialects (re.escape's `\\ ` and `\\-` are not portable)."""
-    return "".join(c if c.isalnum() or c == "_" or ord(c) > 127 else f"\\x{ord(c):02x}" for c in text)
+    return text.translate(_ESCAPE_ASCII)
