@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Input, Static
+
+from wizard.tui.widgets.toggles import ClearCheckbox
 
 FORMATS = [("pdf", "PDF handover report"), ("html", "HTML (one file, works offline)"),
            ("md", "Markdown (for a ticket or chat)"), ("json", "JSON (for tools)")]
@@ -29,7 +31,7 @@ class ExportScreen(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Static(Text("Export the report", style="bold"), markup=False)
             for fmt, label in FORMATS:
-                yield Checkbox(label, value=fmt in ("pdf", "html"), id=f"fmt-{fmt}")
+                yield ClearCheckbox(label, value=fmt in ("pdf", "html"), id=f"fmt-{fmt}")
             yield Static("Folder:")
             yield Input(str(default), id="folder")
             yield Static("", id="export-result", markup=False)
@@ -44,7 +46,7 @@ class ExportScreen(ModalScreen[None]):
         if event.button.id == "close":
             self.dismiss()
             return
-        formats = [fmt for fmt, _ in FORMATS if self.query_one(f"#fmt-{fmt}", Checkbox).value]
+        formats = [fmt for fmt, _ in FORMATS if self.query_one(f"#fmt-{fmt}", ClearCheckbox).value]
         if not formats:
             self.query_one("#export-result", Static).update(Text("Choose at least one format.", style="red"))
             return

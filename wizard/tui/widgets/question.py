@@ -6,7 +6,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Input, RadioSet, Static, TextArea
+
+from wizard.tui.widgets.toggles import ClearRadioButton
 
 DONT_KNOW = "Don't know"
 
@@ -49,7 +51,7 @@ class QuestionBox(Vertical):
             chosen = answer_text(current) if self.answer is not None else None
             with RadioSet(id="choice", classes="inline" if kind == "yes_no" else ""):
                 for opt in options:
-                    yield RadioButton(Text(opt), value=(opt == chosen))
+                    yield ClearRadioButton(Text(opt), value=(opt == chosen))
         elif kind == "evidence":
             yield TextArea(str(current or ""), id="evidence")
         else:
