@@ -403,3 +403,17 @@ def test_the_run_log_shows_what_runs_now_then_what_finished_last():
     assert lines[2:7] == ["line 11", "line 10", "line 9", "line 8", "line 7"]
     assert lines[7] == "  … and 7 more finished earlier"
     assert len(screen._log_lines(20)) == 14
+
+
+async def test_a_jumps_from_the_explanations_to_the_first_question(tmp_path):
+    app = OpenedApp(offline_audit(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ItemScreen("access-revocation"))
+        await pilot.pause()
+        assert "press a to jump to them" in str(app.screen.query_one("#item-info").render())
+        await pilot.press("a")
+        await pilot.pause()
+        focused = app.focused
+        assert focused is not None and any(type(w).__name__ == "QuestionBox" for w in focused.ancestors)
+        heading = app.screen.query_one("#questions")
+        assert heading.region.y >= 0 and heading.region.y < SIZE[1]  # on screen

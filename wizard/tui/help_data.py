@@ -37,8 +37,9 @@ to fix it, and the questions we cannot answer by probing.
 Answer with the buttons or type and press enter; "Don't know" is a fine answer: it is recorded
 as unknown together with how to find out. Notes are saved with the answer.
 
-Keys: [ and ] go to the previous/next item, s skip, n not applicable, o changes the severity
-(consultants), d runs the revocation drill (on the access-revocation item), esc goes back.""",
+Keys: a jumps to the questions, [ and ] go to the previous/next item, s skip, n not applicable,
+o changes the severity (consultants), d runs the revocation drill (on the access-revocation item),
+esc goes back.""",
     "review": """\
 The verdict: READY only when every launch-bar item passes. An unverified bar item makes the
 app NOT READY until someone verifies it. Two or more red flags mean: bring in a senior engineer.

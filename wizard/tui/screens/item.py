@@ -27,6 +27,7 @@ class ItemScreen(Screen):
         Binding("ctrl+s", "app.save", "Save"),
         Binding("o", "severity", "Severity", show=False),
         Binding("ctrl+n", "focus_note", "Note"),
+        Binding("a", "answer", "Answer"),
         Binding("d", "revocation_drill", "Revocation drill"),
     ]
 
@@ -70,6 +71,8 @@ class ItemScreen(Screen):
         if override and override.severity:
             t.append(f"   severity set to {override.severity}", style="cyan")
         t.append("\n")
+        if item.questions:
+            t.append(f"{len(item.questions)} question(s) below: press a to jump to them\n", style="dim")
 
         def section(title: str, text: str = "") -> None:
             t.append(f"\n{title}\n", style="bold")
@@ -120,7 +123,7 @@ class ItemScreen(Screen):
                          id="item-note")]
 
         if item.questions:
-            widgets.append(Static(f"Questions ({len(item.questions)})", classes="section"))
+            widgets.append(Static(f"Questions ({len(item.questions)})", classes="section", id="questions"))
             answers = self.audit.session.data.answers
             for q in item.questions:
                 qid = f"{item.id}.{q.id}"
@@ -139,6 +142,17 @@ class ItemScreen(Screen):
         if event.input.id == "item-note":
             self.audit.session.set_override(self.item_id, note=event.value.strip())
             self.notify("Note saved.", timeout=2)
+
+    def action_answer(self) -> None:
+        """Jump past the explanations to the first question (they come last, after the fix)."""
+        heading = self.query("#questions")
+        if not heading:
+            self.notify("This item has no questions.", timeout=3)
+            return
+        heading.first().scroll_visible(top=True, animate=False)
+        targets = self.query("QuestionBox RadioSet, QuestionBox Input, QuestionBox TextArea, VerificationBox Input")
+        if targets:
+            targets.first().focus(scroll_visible=False)
 
     def action_focus_note(self) -> None:
         self.query_one("#item-note", Input).focus()
