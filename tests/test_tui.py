@@ -417,3 +417,10 @@ async def test_a_jumps_from_the_explanations_to_the_first_question(tmp_path):
         assert focused is not None and any(type(w).__name__ == "QuestionBox" for w in focused.ancestors)
         heading = app.screen.query_one("#questions")
         assert heading.region.y >= 0 and heading.region.y < SIZE[1]  # on screen
+
+
+def test_help_text_is_reflowed_into_paragraphs_for_the_dialog():
+    from wizard.tui.screens.help import reflow
+
+    assert reflow("Keys: a jumps,\nesc goes back.\n\nNext paragraph\n- a bullet\n- another") == \
+        "Keys: a jumps, esc goes back.\n\nNext paragraph\n- a bullet\n- another"

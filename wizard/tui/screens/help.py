@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from wizard.tui.help_data import HELP
+
+
+def reflow(text: str) -> str:
+    """Join the source's hard-wrapped lines into paragraphs, so the dialog wraps them at its own width
+    (not mid-sentence where the source file happened to break). Blank lines and "- " bullets stay."""
+    return re.sub(r"(?<=\S)\n(?!\n|- |• )(?=\S)", " ", text)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -22,7 +30,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Help", style="bold"), markup=False)
-            yield Static(Text(HELP.get(self.topic, HELP["welcome"])), markup=False)
+            yield Static(Text(reflow(HELP.get(self.topic, HELP["welcome"]))), markup=False)
             yield Static(Text("esc closes", style="dim"), markup=False)
 
 

@@ -102,8 +102,9 @@ class OverviewScreen(Screen):
         if verdict.red_flags:
             line.append(f"   red flags: {len(verdict.red_flags)}", style="yellow")
         self.query_one("#verdict-bar", Static).update(line)
-        hint = ("Press r to run the automated checks." if not self.audit.session.data.runs
-                else "enter opens an item to answer its questions · v shows the verdict · e exports the report")
+        hint = ("Press r to run the automated checks. * marks the checks the launch bar rests on."
+                if not self.audit.session.data.runs
+                else "enter opens an item to answer its questions · v verdict · e export · * on the launch bar")
         self.query_one("#overview-hint", Static).update(Text(hint))
 
     def current_item_id(self) -> str | None:
