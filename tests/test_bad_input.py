@@ -38,7 +38,7 @@ def test_unknown_config_field_names_the_line(tmp_path):
     cfg.write_text('[target]\nurl = "https://admin.example.com"\n\n[consent]\nlogin = true\nwrte = true\n')
     with pytest.raises(UserError) as err:
         load_config(cfg)
-    assert str(err.value) == f"{cfg}:6: field 'consent.wrte': unknown field (typo?)"
+    assert str(err.value) == f"{cfg}:6: field 'consent.wrte': unknown field: did you mean 'write'?"
 
 
 def test_bad_url_in_config(tmp_path):

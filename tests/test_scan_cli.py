@@ -60,3 +60,11 @@ def test_a_repo_folder_without_git_is_scanned_with_a_warning(tmp_path):
     result = scan("--repo", "src", "--only", "secrets", "--fail-on", "never", "--session", "s.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "is not a git repository" in result.stderr and "history" in result.stderr
+
+
+def test_a_misspelt_config_field_gets_a_suggestion(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[target]\nurl = "https://x.example"\nscpoe = ["x.example"]\n')
+    result = scan("--config", str(cfg), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{cfg}:3: field 'target.scpoe': unknown field: did you mean 'scope'?" in result.stderr

@@ -104,14 +104,27 @@ def toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     return None
 
 
-def describe_validation_error(err: ValidationError) -> tuple[tuple[Any, ...], str]:
+def _known_fields(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """The field names a model accepts at `loc` (its last part being the unknown key), for a suggestion."""
+    for part in loc[:-1]:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return []
+        annotation = model.model_fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return list(model.model_fields) if model is not None else []
+
+
+def describe_validation_error(err: ValidationError, model: type[BaseModel] | None = None) -> tuple[tuple[Any, ...], str]:
     """The first error's location and a short human message."""
+    import difflib
+
     first = err.errors()[0]
     loc = tuple(first.get("loc", ()))
     field = ".".join(str(p) for p in loc) or "(top level)"
     msg = first.get("msg", "invalid value").removeprefix("Value error, ")  # pydantic's wording, not ours
     if first.get("type") == "extra_forbidden":
-        msg = "unknown field (typo?)"
+        close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc), n=1) if loc else []
+        msg = f"unknown field: did you mean '{close[0]}'?" if close else "unknown field (typo?)"
     elif first.get("type") == "missing":
         msg = "required field is missing"
     return loc, f"field '{field}': {msg}"
@@ -121,7 +134,7 @@ def validate_yaml(model: type[BaseModel], data: Any, node: Any, path: Path) -> A
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        loc, msg = describe_validation_error(err)
+        loc, msg = describe_validation_error(err, model)
         line = yaml_line(node, loc)
         raise UserError(msg, where=f"{path}:{line}" if line else str(path)) from None
 
@@ -130,6 +143,6 @@ def validate_toml(model: type[BaseModel], data: Any, text: str, path: Path) -> A
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        loc, msg = describe_validation_error(err)
+        loc, msg = describe_validation_error(err, model)
         line = toml_line(text, loc)
         raise UserError(msg, where=f"{path}:{line}" if line else str(path)) from None
