@@ -54,7 +54,7 @@ def cli(ctx: click.Context, plain: bool, call_mode: bool, session_path: Path | N
 
 
 @cli.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="launch-ready.toml")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="The audit config (launch-ready.toml: target, scope, roles, consent; see the README).")
 @click.option("--url", help="Target base URL (overrides the config).")
 @click.option("--repo", type=click.Path(path_type=Path), help="Repository to scan (overrides the config).")
 @click.option("--domain", help="Domain for DNS/email checks (overrides the config).")
@@ -131,7 +131,7 @@ def retest(session_path: Path, out: Path | None, config_path: Path | None, answe
 
 
 @cli.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True, help="launch-ready.toml")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True, help="The audit config (launch-ready.toml) whose endpoint sources to read.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--no-discover", is_flag=True, help="Do not look for an OpenAPI spec on the live app.")
 def endpoints(config_path: Path, as_json: bool, no_discover: bool) -> None:
