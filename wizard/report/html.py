@@ -23,6 +23,7 @@ from wizard.paths import templates_dir
 from wizard.redact import scrub
 from wizard.report import charts
 from wizard.report.data import ReportData
+from wizard.report.template_cache import bytecode_cache
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -99,6 +100,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=bytecode_cache(),
     )
     env.filters.update(hours=hours, plain=plain, css=css_class, stamp=stamp)
     env.tests["weblink"] = is_weblink
