@@ -16,6 +16,7 @@ import pytest
 from wizard.audit import checklist_for_session
 from wizard.report import render_report
 from wizard.report.handover import HANDOVER_FIELDS
+from wizard.report.html import LIMITS
 from wizard.session import AuditSession
 from wizard.verdict import compute_verdict
 
@@ -95,14 +96,18 @@ def test_no_page_draws_outside_its_margins(demo):
 
 
 def test_the_evidence_blocks_are_whole_on_the_page(demo):
-    """Every open finding's evidence, as far as the PDF shows it, is in the text: nothing cut or hidden."""
+    """Every open finding's evidence, as far as the PDF shows it, is in the text: nothing cut or hidden;
+    where the PDF stops, it says how much more the HTML report has."""
     session, _, pdf, _ = demo
     text = " ".join(page_texts(pdf))
     flat = text.replace("- ", "").replace("-", "")  # pdftotext joins a word hyphenated at a line end
+    shown = LIMITS["pdf"].evidence_lines
     for f in session.findings:
         if f.status.value in ("fail", "warn", "unknown"):
-            for line in f.evidence[:4]:
+            for line in f.evidence[:shown]:
                 assert normalise(line[:120]).replace("-", "") in flat, (f.title, line[:120])
+            if len(f.evidence) > shown:
+                assert f"{len(f.evidence) - shown} more lines in the HTML report" in text, f.title
 
 
 def _luminance(hex_colour: str) -> float:
