@@ -9,6 +9,7 @@ compile time: a report never fails because of its cache.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache
@@ -16,12 +17,18 @@ from jinja2.bccache import Bucket
 
 
 def cache_dir() -> Path:
+    # The usual per-user cache folder, worked out here: importing platformdirs costs ~30 ms.
     home = os.environ.get("LAUNCH_READY_HOME")
     if home:
         return Path(home) / "cache" / "templates"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("launch-ready", appauthor=False)) / "templates"
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Caches"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        root = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"  # the spec ignores a relative one
+    return root / "launch-ready" / "templates"
 
 
 class ForgivingBytecodeCache(FileSystemBytecodeCache):
@@ -41,9 +48,9 @@ class ForgivingBytecodeCache(FileSystemBytecodeCache):
 
 
 def bytecode_cache() -> ForgivingBytecodeCache | None:
-    folder = cache_dir()
     try:
+        folder = cache_dir()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
         return None
     return ForgivingBytecodeCache(str(folder), "%s.jinja")
