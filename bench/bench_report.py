@@ -8,6 +8,9 @@
   files, statuses kept); target <= 15 s;
 - a machine-speed reference measured in the same run: WeasyPrint rendering a fixed 10-page text
   document in a fresh process. The machine is shared: compare ratios, not absolute seconds;
+- the floor under any report PDF: the HTML report's whole process (start-up, checklist, view-model,
+  templates) plus WeasyPrint's import and a one-line PDF; what is left above it is WeasyPrint laying out
+  and drawing the report's own pages;
 - font subsetting with HarfBuzz (libharfbuzz-subset0) against fontTools, same HTML, same process;
 - `--baseline DIR`: the same renders made by another checkout (say `git worktree add /tmp/main main`),
   interleaved with this one's in the same run, so a change is judged on figures taken under the same load;
