@@ -8,7 +8,12 @@
   files, statuses kept); target <= 15 s;
 - a machine-speed reference measured in the same run: WeasyPrint rendering a fixed 10-page text
   document in a fresh process. The machine is shared: compare ratios, not absolute seconds;
+- the floor under any report PDF: the HTML report's whole process (start-up, checklist, view-model,
+  templates) plus WeasyPrint's import and a one-line PDF; what is left above it is WeasyPrint laying out
+  and drawing the report's own pages;
 - font subsetting with HarfBuzz (libharfbuzz-subset0) against fontTools, same HTML, same process;
+- `--baseline DIR`: the same renders made by another checkout (say `git worktree add /tmp/main main`),
+  interleaved with this one's in the same run, so a change is judged on figures taken under the same load;
 - `--profile`: a pyinstrument profile of the demo render (pip install pyinstrument; not a dependency).
 
 Peak memory is the child process's maximum resident set size (os.wait4).
@@ -37,6 +42,12 @@ html = "<html><body style='font-family: DejaVu Sans; font-size: 9pt'>" + (para *
 weasyprint.HTML(string=html).write_pdf()
 """
 
+# The floor under any report PDF: WeasyPrint imported and a one-line PDF written (fonts found, one page).
+MINIMAL = """
+import weasyprint
+weasyprint.HTML(string="<p style='font-family: DejaVu Sans'>Launch Ready</p>").write_pdf()
+"""
+
 SUBSET = """
 import sys, time
 from pathlib import Path
@@ -53,10 +64,10 @@ for mode in ("harfbuzz", "fonttools") * 2:
 """
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, str]:
+def run_child(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float, str]:
     """(wall seconds, peak RSS in MB, stdout) of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -97,13 +108,32 @@ def large_session(source: Path, target: Path, count: int = LARGE) -> Path:
     return target
 
 
-def render(session: Path, out: Path, repeat: int) -> tuple[list[float], float]:
+def render(session: Path, out: Path, repeat: int, baseline: Path | None = None) -> tuple[list[float], float]:
+    """Render `repeat` times; with a baseline checkout, it renders first each time (to out with .base)."""
     walls, peak = [], 0.0
     for _ in range(repeat):
+        if baseline:  # `python -m wizard` run from a checkout imports that checkout's wizard
+            base_out = out.with_name(f"{out.stem}.base{out.suffix}")
+            wall, rss, _ = run_child([sys.executable, "-m", "wizard", "report", str(session), "--out", str(base_out)],
+                                     cwd=baseline)
+            BASE.setdefault(out.name, []).append((wall, rss))
         wall, rss, _ = run_child([sys.executable, "-m", "wizard", "report", str(session), "--out", str(out)])
         walls.append(wall)
         peak = max(peak, rss)
     return walls, peak
+
+
+BASE: dict[str, list[tuple[float, float]]] = {}  # output name -> (wall, peak MB) of each baseline render
+
+
+def baseline_line(label: str, out: Path, ref: float) -> str:
+    runs = BASE.get(out.name, [])
+    if not runs:
+        return ""
+    best, peak = min(w for w, _ in runs), max(r for _, r in runs)
+    base_pdf = out.with_name(f"{out.stem}.base{out.suffix}")
+    return (f"  {label:<21} {best:5.2f} s best  ({pages(base_pdf)} pages, peak {peak:.0f} MB)  "
+            f"/ reference = {best / ref:.2f}")
 
 
 def pages(pdf: Path) -> str:
@@ -118,7 +148,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--baseline", type=Path, metavar="DIR", help="another checkout to compare with, in the same run")
     args = ap.parse_args()
+    baseline = args.baseline.resolve() if args.baseline else None
+    if baseline and not (baseline / "wizard" / "__main__.py").is_file():
+        sys.exit(f"bench_report: {baseline} is not a Launch Ready checkout (no wizard/__main__.py)")
 
     print("Report rendering (whole process: python start-up, imports, checklist, view-model, HTML, PDF)")
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp_name:
@@ -127,8 +161,9 @@ def main() -> None:
         big = large_session(session, tmp / "large.session.json")
 
         ref = [run_child([sys.executable, "-c", REFERENCE])[0] for _ in range(args.repeat)]
-        demo, demo_rss = render(session, tmp / "demo.pdf", args.repeat)
-        large, large_rss = render(big, tmp / "large.pdf", max(1, args.repeat - 1))
+        minimal = [run_child([sys.executable, "-c", MINIMAL])[0] for _ in range(args.repeat)]
+        demo, demo_rss = render(session, tmp / "demo.pdf", args.repeat, baseline)
+        large, large_rss = render(big, tmp / "large.pdf", max(1, args.repeat - 1), baseline)
         html, _ = render(session, tmp / "demo.html", args.repeat)
 
         best, med = min(demo), statistics.median(demo)
@@ -140,7 +175,15 @@ def main() -> None:
               f"{'met' if min(large) <= 15 else 'NOT met'}")
         print(f"  demo report HTML      {min(html):5.2f} s best (no WeasyPrint)")
         print(f"  machine reference     {min(ref):5.2f} s best: WeasyPrint import + a 10-page text PDF "
-              f"(demo PDF / reference = {best / min(ref):.2f})")
+              f"(demo PDF / reference = {best / min(ref):.2f}, {LARGE}-finding PDF / reference = "
+              f"{min(large) / min(ref):.2f})")
+        print(f"  floor                 {min(html) + min(minimal):5.2f} s before any page: the HTML report "
+              f"({min(html):.2f} s: start-up, checklist, view-model, templates) + WeasyPrint import and a one-line "
+              f"PDF ({min(minimal):.2f} s)")
+        if baseline:
+            print(f"  baseline {baseline}, same run:")
+            print(baseline_line("demo report PDF", tmp / "demo.pdf", min(ref)))
+            print(baseline_line(f"{LARGE}-finding PDF", tmp / "large.pdf", min(ref)))
 
         # Font subsetting: the same HTML, HarfBuzz against fontTools, CPU time in one process.
         html_in = tmp / "pdf-input.html"

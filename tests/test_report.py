@@ -256,6 +256,22 @@ def test_importing_the_report_does_not_load_weasyprint():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=60)
 
 
+def test_the_pdf_writer_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    from wizard.report.pdf import html_to_pdf
+
+    assert gc.isenabled()
+    assert html_to_pdf("<p>on</p>").startswith(b"%PDF")
+    assert gc.isenabled()  # paused while WeasyPrint worked, on again now
+    gc.disable()
+    try:
+        html_to_pdf("<p>off</p>")
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
 def test_view_model_is_plain_data_shared_by_every_format(checklist, verdict):
     session = sample_session(checklist)
     data = build_report_data(checklist, session, verdict, None)

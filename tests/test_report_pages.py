@@ -16,6 +16,7 @@ import pytest
 from wizard.audit import checklist_for_session
 from wizard.report import render_report
 from wizard.report.handover import HANDOVER_FIELDS
+from wizard.report.html import LIMITS
 from wizard.session import AuditSession
 from wizard.verdict import compute_verdict
 
@@ -95,14 +96,36 @@ def test_no_page_draws_outside_its_margins(demo):
 
 
 def test_the_evidence_blocks_are_whole_on_the_page(demo):
-    """Every open finding's evidence, as far as the PDF shows it, is in the text: nothing cut or hidden."""
+    """Every open finding's evidence, as far as the PDF shows it, is in the text: nothing cut or hidden;
+    where the PDF stops, it says how much more the HTML report has."""
     session, _, pdf, _ = demo
     text = " ".join(page_texts(pdf))
     flat = text.replace("- ", "").replace("-", "")  # pdftotext joins a word hyphenated at a line end
+    shown = LIMITS["pdf"].evidence_lines
     for f in session.findings:
         if f.status.value in ("fail", "warn", "unknown"):
-            for line in f.evidence[:4]:
+            for line in f.evidence[:shown]:
                 assert normalise(line[:120]).replace("-", "") in flat, (f.title, line[:120])
+            if len(f.evidence) > shown:
+                assert f"{len(f.evidence) - shown} more lines in the HTML report" in text, f.title
+
+
+def test_the_pdf_says_each_thing_once_and_where_the_html_has_more(demo):
+    """Open findings are listed under their check, passing ones in appendix C; a long fix snippet and the
+    reference links are cut with a pointer to the HTML report, which keeps them whole."""
+    session, checklist, pdf, out = demo
+    text = " ".join(page_texts(pdf))
+    findings_part, appendix = text.split("4. Findings and fixes")[-1].split("7. Appendix")[0], text.split("7. Appendix")[-1]
+    for f in session.findings:
+        title = normalise(f.title)
+        if f.status.value in ("fail", "warn", "unknown"):
+            assert title in findings_part and title not in appendix, f.title
+        else:
+            assert title in appendix, f.title
+    assert "more lines in the HTML report" in findings_part  # the demo has fix snippets over the limit
+    assert "(with links) in the HTML report" in findings_part
+    html = render_report("html", checklist, session, out / "demo.html").read_text()
+    assert "more lines in the HTML report" not in html and '<a href="https://' in html
 
 
 def _luminance(hex_colour: str) -> float:

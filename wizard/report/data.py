@@ -206,6 +206,7 @@ class PlanRow:
     when: str  # "Before launch" / "After launch"
     why_when: str
     owner: str
+    rule: str = ""  # why_when in two words, for the PDF's plan table: launch bar / risk area / polish
 
 
 @dataclass
@@ -753,11 +754,11 @@ def _plan(verdict: Verdict, stack: str) -> list[PlanRow]:
         fix = r.item.fix
         before = fix.before_launch or bool(r.bar)
         if r.bar:
-            why_when = "on the launch bar"
+            why_when, rule = "on the launch bar", "launch bar"
         elif fix.before_launch:
-            why_when = "access control, secrets, deployment safety or email deliverability"
+            why_when, rule = "access control, secrets, deployment safety or email deliverability", "risk area"
         else:
-            why_when = "polish: fix after launch unless it blocks use"
+            why_when, rule = "polish: fix after launch unless it blocks use", "polish"
         snippets = [SnippetView(s.stack, s.language, s.code) for s in fix.snippets]
         chosen = pick_snippet(snippets, stack)
         start, end = _window(fix.timeline)
@@ -782,6 +783,7 @@ def _plan(verdict: Verdict, stack: str) -> list[PlanRow]:
                 when="Before launch" if before else "After launch",
                 why_when=why_when,
                 owner=_owner(r),
+                rule=rule,
             )
         )
     rows.sort(key=lambda p: (not p.before_launch, _window(p.timeline), not p.blocker, -STATUS_RANK[Status(p.status)]))

