@@ -140,6 +140,18 @@ def test_the_pdf_draws_the_matrix_and_latency_with_their_words(checklist, tmp_pa
         assert word in text, word
 
 
+def test_the_matrix_grid_is_drawn_even_when_its_finding_is_past_the_pdfs_cut(checklist, tmp_path):
+    """The demo has more open role-check findings than the PDF shows in full; the grid must still be there."""
+    others = [Finding.make(probe="authz", rule="authz.function-level", key=f"GET /r{i}", status=Status.FAIL,
+                           item=checklist.item_for_rule("authz.function-level"), severity=Severity.CRITICAL,
+                           title=f"'support' can open GET /r{i}, meant for admin only",
+                           location=Location(url=f"https://admin.staging.example.com/r{i}", method="GET"))
+              for i in range(12)]
+    session = sample_session(checklist, others + [matrix_finding(checklist, MATRIX, title="Authorization matrix")])
+    text = normalise(pdf_text(render_report("pdf", checklist, session, tmp_path / "r.pdf")))
+    assert "BYPASSED" in text and "GET /admin/users" in text
+
+
 @pytest.mark.parametrize("score", [0, 6, 50, 89, 100])
 def test_the_gauge_marks_the_score_inside_its_band(score):
     from wizard.report.data import BandView
