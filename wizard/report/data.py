@@ -24,6 +24,7 @@ from wizard.paths import templates_dir
 from wizard.redact import scrub
 from wizard.report.comparison import FindingChange, finding_changes, item_change
 from wizard.report.figures import LatencySeries, MatrixView, latency_series, matrix_view
+from wizard.snippets import pick_snippet
 from wizard.report.handover import HANDOVER_FIELDS, NOT_PROVIDED, HandoverEntry, HandoverField, build_handover
 from wizard.session import AuditSession
 from wizard.verdict import READY, ItemResult, Verdict
@@ -37,7 +38,6 @@ _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _WINDOW = re.compile(r"(\d+)\s*-\s*(\d+)")
 _LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _MAX_LOGO_BYTES = 512 * 1024
-ANY_STACK = "any"
 
 
 # -- the view-model ----------------------------------------------------------------------------
@@ -735,15 +735,6 @@ def _owner(r: ItemResult) -> str:
         if named and q.kind.value == "text" and ans.value is not None:
             return str(ans.value)
     return ""
-
-
-def pick_snippet(snippets: list[SnippetView], stack: str) -> SnippetView | None:
-    """The app's stack when the fix has it, else the stack-neutral one, else the first."""
-    for wanted in (stack, ANY_STACK):
-        for s in snippets:
-            if wanted and s.stack.lower() == wanted:
-                return s
-    return snippets[0] if snippets else None
 
 
 def _plan(verdict: Verdict, stack: str) -> list[PlanRow]:

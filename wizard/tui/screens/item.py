@@ -109,11 +109,10 @@ class ItemScreen(Screen):
         for n, step in enumerate(fix.steps, 1):
             t.append(f"  {n}. {step}\n")
         if not call:
-            stack = self.app.detected_stack()
-            snippets = [sn for sn in fix.snippets if sn.stack == stack] or fix.snippets[:1]
-            if stack and not any(sn.stack == stack for sn in fix.snippets):
-                snippets = [sn for sn in fix.snippets if sn.stack == "any"] or snippets
-            for snip in snippets:
+            from wizard.snippets import pick_snippet
+
+            chosen = pick_snippet(fix.snippets, self.app.detected_stack())  # the report shows the same one
+            for snip in [chosen] if chosen else []:
                 t.append(f"  {snip.stack}:\n")
                 for line in snip.code.rstrip().splitlines():
                     t.append(f"    {line}\n", style="on grey15")
