@@ -98,8 +98,9 @@ class SessionData(BaseModel):
     history: list[Milestone] = Field(default_factory=list)  # verdicts of the audits before this retest
 
 
-def atomic_write(path: Path, text: str, durable: bool = True) -> None:
+def atomic_write(path: Path, content: str | bytes, durable: bool = True) -> None:
     """Write temp, rename: a kill at any moment leaves the old file or the new one, never half.
+    Sessions and reports alike (the temp file is 0600, and so is the result).
 
     `durable` adds the fsyncs that also survive a power cut or an OS crash; a killed process
     never needs them, because the kernel still holds what was written.
@@ -107,8 +108,8 @@ def atomic_write(path: Path, text: str, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content.encode("utf-8") if isinstance(content, str) else content)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())

@@ -1,4 +1,4 @@
-"""Reports: one view-model (`data.py`), six writers, one atomic write.
+"""Reports: one view-model (`data.py`), six writers, written with the sessions' atomic write.
 
 Writers are imported when asked for, so `import wizard.report` stays cheap (WeasyPrint alone costs a
 second and is only loaded by the PDF writer).
@@ -6,8 +6,6 @@ second and is only loaded by the PDF writer).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,26 +42,10 @@ def render_report(
     data = build_report_data(checklist, session, verdict, branding)
     content = import_module(_WRITERS[fmt]).render(data)
     out = Path(out)
-    write_atomic(out, content if isinstance(content, bytes) else content.encode("utf-8"))
+    from wizard.session import atomic_write
+
+    atomic_write(out, content)
     return out
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: a reader sees the old report or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-__all__ = ["FORMATS", "render_report", "write_atomic"]
+__all__ = ["FORMATS", "render_report"]
