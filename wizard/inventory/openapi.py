@@ -52,20 +52,27 @@ def _server_prefix(doc: dict) -> str:
     return path.rstrip("/") if path.startswith("/") else ""
 
 
-def _body_schema(doc: dict, op: dict, params: list) -> dict | None:
-    """The JSON request body's schema with its properties resolved one level (for a valid example body)."""
-    schema = None
+def _json_body(doc: dict, op: dict, params: list) -> tuple[object, object]:
+    """(the JSON request body's schema, resolved; the media type's example) of an operation, OpenAPI 3's
+    requestBody or Swagger 2's `in: body` parameter (which has no media example)."""
+    schema = example = None
     body = _resolve(doc, op.get("requestBody"))
     if isinstance(body, dict) and isinstance(body.get("content"), dict):
         for ctype, media in body["content"].items():
             if "json" in str(ctype) and isinstance(media, dict):
-                schema = _resolve(doc, media.get("schema"))
-                if isinstance(schema, dict) and "example" not in schema and isinstance(media.get("example"), dict):
-                    schema = {**schema, "example": media["example"]}
+                schema, example = _resolve(doc, media.get("schema")), media.get("example")
                 break
     for p in params:  # Swagger 2: `in: body`
         if isinstance(p, dict) and p.get("in") == "body":
-            schema = _resolve(doc, p.get("schema"))
+            schema, example = _resolve(doc, p.get("schema")), None
+    return schema, example
+
+
+def _body_schema(doc: dict, op: dict, params: list) -> dict | None:
+    """The JSON request body's schema with its properties resolved one level (for a valid example body)."""
+    schema, example = _json_body(doc, op, params)
+    if isinstance(schema, dict) and "example" not in schema and isinstance(example, dict):
+        schema = {**schema, "example": example}
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         return None
     props = {str(k): v for k, v in ((k, _resolve(doc, v)) for k, v in schema["properties"].items()) if isinstance(v, dict)}
@@ -77,16 +84,7 @@ def _body_schema(doc: dict, op: dict, params: list) -> dict | None:
 
 
 def _body_fields(doc: dict, op: dict, params: list) -> list[str]:
-    schema = None
-    body = _resolve(doc, op.get("requestBody"))
-    if isinstance(body, dict) and isinstance(body.get("content"), dict):
-        for ctype, media in body["content"].items():
-            if "json" in str(ctype) and isinstance(media, dict):
-                schema = _resolve(doc, media.get("schema"))
-                break
-    for p in params:  # Swagger 2: `in: body`
-        if isinstance(p, dict) and p.get("in") == "body":
-            schema = _resolve(doc, p.get("schema"))
+    schema, _ = _json_body(doc, op, params)
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return []
