@@ -119,8 +119,6 @@ def test_write_checks_refuse_production_even_with_consent(tmp_path, repo):
 
 @pytest.mark.parametrize("behaviour", ["slow", "storm"])
 def test_a_slow_or_failing_write_route_ends_with_unknown_and_a_reason(tmp_path, behaviour):
-    from wizard.config import load_config
-
     from servers import http_server, reply
 
     def route(h):
@@ -133,24 +131,9 @@ def test_a_slow_or_failing_write_route_ends_with_unknown_and_a_reason(tmp_path, 
         reply(h, 503, b"upstream unavailable")
 
     with http_server(route) as (url, log):
-        (tmp_path / "endpoints.txt").write_text("GET /api/profile\nPATCH /api/profile\n", encoding="utf-8")
-        path = tmp_path / "c.toml"
-        path.write_text(f"""[target]
-url = "{url}"
-[endpoints]
-list = "endpoints.txt"
-from_source = false
-discover = false
-[roles.tester]
-login = {{ route = "POST /login", username_env = "W_USER", password_env = "W_PASS" }}
-[consent]
-login = true
-write = true
-[limits]
-request_timeout = 1.0
-""", encoding="utf-8")
         started = time.monotonic()
-        findings, summary = run_probes(load_config(path), {"W_USER": "u", "W_PASS": "p-secret-2"}, ["input"])
+        config = notes_config(tmp_path, url, timeout=1.0, routes="GET /api/profile\nPATCH /api/profile\n")
+        findings, summary = run_probes(config, {"W_USER": "u", "W_PASS": "p-secret-2"}, ["input"])
         took = time.monotonic() - started
     assert summary.outcomes == {"input": "ok"} and took < 15
     f = next(f for f in findings if f.rule == "input.validated")
@@ -231,10 +214,14 @@ class NotesApi:
         return reply(h, 405, b"")
 
 
-def notes_config(tmp_path, url, timeout: float = 3.0):
+NOTES_ROUTES = "GET /api/notes\nGET /api/notes/{id}\nPOST /api/notes/{id}\n"
+
+
+def notes_config(tmp_path, url, timeout: float = 3.0, routes: str = NOTES_ROUTES):
+    """A write-tier config for a small local server: one test role, these routes, no discovery."""
     from wizard.config import load_config
 
-    (tmp_path / "endpoints.txt").write_text("GET /api/notes\nGET /api/notes/{id}\nPOST /api/notes/{id}\n", encoding="utf-8")
+    (tmp_path / "endpoints.txt").write_text(routes, encoding="utf-8")
     path = tmp_path / "c.toml"
     path.write_text(f"""[target]
 url = "{url}"
