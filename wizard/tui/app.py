@@ -139,8 +139,9 @@ class LaunchReadyApp(App):
             return None
         from wizard.session import detected_stack
 
-        if audit.config.target.stack or detected_stack(audit.session.data):  # what the report will show too
-            return audit.config.target.stack or detected_stack(audit.session.data)
+        known = audit.config.target.stack or detected_stack(audit.session.data)  # what the report shows too
+        if known:
+            return known
         if not audit.config.target.repo:
             return None
         if self._stack_for is not None and self._stack_for[0] is audit:
