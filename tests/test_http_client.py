@@ -153,3 +153,21 @@ async def test_cookies_set_for_one_request_are_never_replayed_on_the_next():
             await c.request("GET", url + "/login", probe="a")
             await c.request("GET", url + "/api/me", probe="b")
     assert "cookie" not in log[1][2]
+
+
+async def test_a_shared_request_nobody_awaits_ends_with_its_client():
+    """A cancelled run leaves the requests several probes shared in flight; closing the client stops
+    them, so no request outlives the run (or talks to the target after the person pressed Esc)."""
+    def slow(h):
+        time.sleep(2)
+        reply(h)
+
+    with http_server(slow) as (url, _):
+        async with ScopedClient(policy(timeout=5.0)) as c:
+            fut = c.shared(c.request("GET", url + "/", probe="t"))
+            await asyncio.sleep(0.2)  # the request is on the wire; its only waiter went away
+            started = time.monotonic()
+        assert fut.cancelled()
+        assert time.monotonic() - started < 1  # closed at once, not after the slow answer
+        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert leftovers == []

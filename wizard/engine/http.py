@@ -158,6 +158,7 @@ class ScopedClient:
         self._rate_lock = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
         self._issued: dict[str, str] = {}  # credential value -> the probe a login through this client gave it to
+        self._shared: set[asyncio.Future] = set()  # requests several probes await (see shared())
 
     async def __aenter__(self) -> "ScopedClient":
         import ssl
@@ -182,8 +183,24 @@ class ScopedClient:
         return self
 
     async def __aexit__(self, *exc) -> None:
+        # A cancelled run leaves shared requests nobody awaits any more: stop them while the client
+        # is still open, so none outlives the run (asyncio would report it as destroyed while pending).
+        pending = [fut for fut in self._shared if not fut.done()]
+        for fut in pending:
+            fut.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._client:
             await self._client.aclose()
+
+    def shared(self, coro) -> asyncio.Future:
+        """Run `coro` (a request several probes await) as a task of this client's: its outcome counts as
+        seen even when every waiter is gone, and it is cancelled when the client closes."""
+        fut = asyncio.ensure_future(coro)
+        self._shared.add(fut)
+        fut.add_done_callback(self._shared.discard)
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return fut
 
     @property
     def total_sent(self) -> int:

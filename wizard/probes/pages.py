@@ -70,20 +70,12 @@ def url_for(ctx: "ProbeContext", path_or_url: str) -> str:
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
-def _shared(coro) -> asyncio.Future:
-    """A task several probes await. Its outcome counts as seen even when every waiter is gone (a
-    cancelled run), so asyncio never logs it as an exception nobody retrieved."""
-    fut = asyncio.ensure_future(coro)
-    fut.add_done_callback(lambda f: f.cancelled() or f.exception())
-    return fut
-
-
 async def _hop(ctx: "ProbeContext", url: str, probe: str) -> Response:
     """One GET without following redirects, sent once per run whoever asks first."""
     memo = _memo(ctx)
     fut = memo.fetches.get(url)
     if fut is None:
-        fut = memo.fetches[url] = _shared(ctx.http.request("GET", url, probe=probe, follow_redirects=False))
+        fut = memo.fetches[url] = ctx.http.shared(ctx.http.request("GET", url, probe=probe, follow_redirects=False))
     # shield: one caller being cancelled (its probe timed out) must not cancel the others' wait
     return await asyncio.shield(fut)
 
@@ -187,7 +179,7 @@ async def shared_login(ctx: "ProbeContext", probe: str) -> "AuthState | None":
             except (RequestFailed, BlockedRequest) as err:
                 return AuthState(role, reason=f"login failed: {err.reason}")
 
-        memo.login = _shared(attempt())
+        memo.login = ctx.http.shared(attempt())
     return await asyncio.shield(memo.login)
 
 

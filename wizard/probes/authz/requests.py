@@ -71,7 +71,7 @@ class RoleRequests:
             cache, key = _ANONYMOUS.setdefault(self.ctx.http, {}), path
         fut = cache.get(key)
         if fut is None:
-            fut = asyncio.ensure_future(self.send(role, "GET", path))
+            fut = self.ctx.http.shared(self.send(role, "GET", path))
             cache[key] = fut
         return await asyncio.shield(fut)  # one caller's cancellation must not cancel the others' answer
 
