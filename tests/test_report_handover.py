@@ -91,3 +91,25 @@ def test_blank_fields_say_not_provided_in_every_format(checklist, tmp_path):
     assert set(doc["handover"]) == {k for k, _ in HANDOVER_FIELDS}
     for key, field in doc["handover"].items():
         assert field["provided"] == any(e["value"] is not None for e in field["entries"]), key
+
+
+
+def test_a_field_only_the_audit_filled_is_not_ticked(checklist, tmp_path):
+    """Names the secrets probe found, or the plan's fixes, are suggestions: the checklist shows them as
+    "confirm it", never as a tick that says the team has done it."""
+    leak = finding(checklist, "secrets.exposed", Status.FAIL, "Stripe key in settings", probe="secrets",
+                   severity=Severity.CRITICAL, location=Location(path="app/settings.py", line=3),
+                   evidence=['app/settings.py:3: STRIPE_SECRET_KEY = "[REDACTED stripe-secret-key sk_l… len=34 fp=1]"'])
+    session = sample_session(checklist, [leak])
+    for qid in [q for q in session.data.answers if q.endswith(("env-vars", "environment-variables"))]:
+        del session.data.answers[qid]  # nobody said which variables the app needs
+    fields = handover(checklist, session)
+    env = fields["env_vars"]
+    assert env.provided and not env.confirmed  # only the probe's names are in it
+    answered = [h for h in fields.values() if any(e.provided and e.source == "answer" for e in h.entries)]
+    assert answered and all(h.confirmed for h in answered)
+    out = tmp_path / "r.html"
+    render_report("html", checklist, session, out)
+    section = out.read_text().split('id="handover"')[1]
+    assert "[?] Environment variables" in section and "[x] Environment variables" not in section
+    assert all(f"[x] {h.heading}" in section for h in answered)

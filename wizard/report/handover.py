@@ -53,7 +53,8 @@ class HandoverField:
     key: str
     heading: str
     entries: list[HandoverEntry]
-    provided: bool
+    provided: bool  # something is written in it
+    confirmed: bool  # someone answered its question; else what is in it only came from the audit
 
 
 def _answer_entries(checklist, answers: dict, key: str, show) -> list[HandoverEntry]:
@@ -174,7 +175,8 @@ def build_handover(checklist, session, target: dict[str, Any], findings, plan, s
             blockers = [p for p in plan if p.blocker]
             for p in blockers:
                 entries.append(HandoverEntry(f"Fix before launch: {p.title}", p.summary, "", True, SOURCE_PLAN))
-        fields.append(HandoverField(key, heading, entries, any(e.provided for e in entries)))
+        confirmed = any(e.provided for e in answered)
+        fields.append(HandoverField(key, heading, entries, any(e.provided for e in entries), confirmed))
     return fields
 
 

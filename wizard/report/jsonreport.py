@@ -117,6 +117,7 @@ def report_json(data: ReportData) -> dict[str, Any]:
             h.key: {
                 "heading": h.heading,
                 "provided": h.provided,
+                "confirmed": h.confirmed,
                 "entries": [
                     {"label": e.label, "value": e.value if e.provided else None, "note": e.note, "source": e.source}
                     for e in h.entries
