@@ -241,6 +241,19 @@ def test_probe_rule_mapping(checklist):
     assert checklist.item_for_rule("csrf.token-missing") == "cors-csrf"
 
 
+def test_checked_by_names_rules_a_probe_emits(checklist):
+    """A question's `checked_by` globs (what makes a passing answer "contradicted") must each match a rule
+    some probe declares: a typo would silently never fire."""
+    from fnmatch import fnmatchcase
+
+    from wizard.probes import all_probes
+
+    rules = {r for probe in all_probes() for r in probe.rules}
+    listed = [(f"{item.id}.{q.id}", g) for item, q in checklist.all_questions() for g in q.checked_by]
+    assert len(listed) >= 20
+    assert [x for x in listed if not any(fnmatchcase(r, x[1]) for r in rules)] == []
+
+
 def test_every_question_is_explained(checklist):
     for it, q in checklist.all_questions():
         where = f"{it.id}.{q.id}"

@@ -562,3 +562,29 @@ def test_planted_secret_appears_in_no_output(checklist, tmp_path):
         text = pdf_text(out) if fmt == "pdf" else out.read_text()
         assert core not in text, fmt
         assert "REDACTED test-planted" in text, fmt
+
+
+def test_a_passing_answer_the_audit_disproves_is_shown_as_contradicted(checklist, tmp_path):
+    """'Every route needs a login: yes' beside an admin API that answers without one is the finding a
+    founder most needs to see: every format names it as contradicted, with the failing finding, and the
+    PDF shows it beside the check rather than as a green PASS in the appendix."""
+    said_yes = answer(checklist, "authentication.every-route-requires-login", "yes")
+    mfa = answer(checklist, "authentication.admin-mfa", "yes")  # nothing the probes test: stays PASS
+    if said_yes is None or mfa is None:
+        pytest.skip("the bundled checklist is being edited")
+    session = sample_session(checklist, extra_answers=[said_yes, mfa])
+    data = build_report_data(checklist, session, compute_verdict(checklist, session.findings, session.answers))
+    views = {a.question: a for a in data.answers}
+    assert views["authentication.every-route-requires-login"].contradicted_by == ["Admin API answers without a login"]
+    assert views["authentication.admin-mfa"].contradicted_by == [] and views["authentication.admin-mfa"].status == "pass"
+    group = next(g for g in data.finding_groups if g.item_id == "authentication")
+    assert "authentication.every-route-requires-login" in [a.question for a in group.answers]
+
+    text = pdf_text(render_report("pdf", checklist, session, tmp_path / "r.pdf"))
+    section4 = text.rsplit("4. Findings and fixes", 1)[1].rsplit("5. Remediation plan", 1)[0]  # past the contents
+    assert "CONTRADICTED" in section4 and "The audit found otherwise: Admin API answers without a login" in section4
+    md = render_report("md", checklist, session, tmp_path / "r.md").read_text()
+    assert "CONTRADICTED: the audit found otherwise: Admin API answers without a login" in md
+    doc = json.loads(render_report("json", checklist, session, tmp_path / "r.json").read_text())
+    row = next(a for a in doc["answers"] if a["question"] == "authentication.every-route-requires-login")
+    assert row["status"] == "pass" and row["contradicted_by"] == ["Admin API answers without a login"]

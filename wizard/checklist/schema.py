@@ -63,6 +63,9 @@ class Question(Strict):
     handover: str | None = Field(None, description="Handover checklist field this answer fills.")
     verify: Literal["audit-log-line", "alert-challenge", "status-page", "revocation-drill"] | None = Field(
         None, description="A guided verification that checks this answer and records evidence (wizard/verify).")
+    checked_by: list[str] = Field(default_factory=list, description=(
+        "Probe rule ids (globs) that test what this question asks: when one of them fails, a passing answer "
+        "is shown as contradicted by the audit, beside the evidence."))
 
     @field_validator("pass_if", mode="before")
     @classmethod

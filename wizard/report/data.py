@@ -234,6 +234,7 @@ class AnswerView:
     evidence: str
     at: str
     next_step: str = ""  # what to do to find out, for a "don't know"
+    contradicted_by: list[str] = field(default_factory=list)  # failing findings that disprove a passing answer
 
 
 @dataclass
@@ -372,6 +373,7 @@ def build_report_data(
     findings = [_finding(f, checklist, by_finding.get(f.id)) for f in _ordered_findings(session.findings, results)]
     plan = _plan(verdict, stack)
     answers, unanswered = _answers(checklist, session)
+    _mark_contradicted(answers, checklist, findings)
     items = [_item_row(r, checklist, overrides.get(r.item.id), session, changes) for r in verdict.items]
     groups, passing_items = _groups(verdict, findings, answers, plan)
 
@@ -692,7 +694,7 @@ def _groups(verdict: Verdict, findings: list[FindingView], answers: list[AnswerV
             breaks=r.item.breaks,
             open=opened,
             passing=[m for m in members if Status(m.status) not in _OPEN],
-            answers=[a for a in item_answers if a.status in ("fail", "warn") or a.unknown],
+            answers=[a for a in item_answers if a.status in ("fail", "warn") or a.unknown or a.contradicted_by],
             manual_check=list(r.item.manual_check) if r.status is Status.UNKNOWN else [],
             verify=verify.get(r.item.id, []),
             fix=fixes.get(r.item.id),
@@ -816,6 +818,23 @@ def _answers(checklist: Checklist, session: AuditSession) -> tuple[list[AnswerVi
     for qid, ans in answers.items():  # answers to questions this checklist no longer has
         out.append(_answer_view(qid, None, None, ans))
     return out, missing
+
+
+def _mark_contradicted(answers: list[AnswerView], checklist: Checklist, findings: list[FindingView]) -> None:
+    """A passing answer the audit disproves ("every route needs a login: yes" beside an open admin route)
+    is the finding a founder most needs to see: name the failing findings of the rules its question lists."""
+    from fnmatch import fnmatchcase
+
+    failing = [f for f in findings if f.status == Status.FAIL.value]
+    for a in answers:
+        if a.status != Status.PASS.value:
+            continue
+        try:
+            globs = checklist.question(a.question)[1].checked_by
+        except KeyError:
+            continue
+        titles = [f.title for f in failing if any(fnmatchcase(f.rule, g) for g in globs)]
+        a.contradicted_by = list(dict.fromkeys(titles))
 
 
 def _answer_view(qid: str, item: Item | None, q: Question | None, ans) -> AnswerView:

@@ -99,7 +99,8 @@ def report_json(data: ReportData) -> dict[str, Any]:
         "answers": [
             {
                 "question": a.question, "item": a.item, "text": a.text, "value": a.raw,
-                "unknown": a.unknown, "status": a.status, "note": a.note, "evidence": a.evidence, "at": a.at,
+                "unknown": a.unknown, "status": a.status, "contradicted_by": a.contradicted_by, "note": a.note,
+                "evidence": a.evidence, "at": a.at,
             }
             for a in data.answers
         ],
