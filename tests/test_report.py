@@ -588,3 +588,15 @@ def test_a_passing_answer_the_audit_disproves_is_shown_as_contradicted(checklist
     doc = json.loads(render_report("json", checklist, session, tmp_path / "r.json").read_text())
     row = next(a for a in doc["answers"] if a["question"] == "authentication.every-route-requires-login")
     assert row["status"] == "pass" and row["contradicted_by"] == ["Admin API answers without a login"]
+
+
+def test_backticked_fix_text_becomes_code_and_stays_escaped():
+    """Fix text writes commands as `like this`: the report sets them in code type, and a fix that carries
+    markup (a probe quoting what a server sent) is still shown as text, never as HTML."""
+    from wizard.report.html import ticks
+
+    assert str(ticks("run `git log -p --all -S REMOVED` now")) == "run <code>git log -p --all -S REMOVED</code> now"
+    hostile = str(ticks("set `<script>alert(1)</script>` and <img src=x onerror=alert(2)> `a&b`"))
+    assert "<script>" not in hostile and "<img" not in hostile
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in hostile and "<code>a&amp;b</code>" in hostile
+    assert str(ticks("an odd ` backtick")) == "an odd ` backtick"

@@ -122,11 +122,13 @@ def test_timeline_puts_before_launch_work_in_hours_and_later_work_after_launch(c
     launch_mm = 412.0 * charts.WIDTH_MM / charts.WIDTH  # the 48 h line
     words = [lb.text for lb in pic.labels]
     assert "48h" in words and "After launch" in words
-    for p in data.plan:
-        if not p.before_launch:
-            label = next(lb for lb in pic.labels if lb.text.endswith(p.timeline) and "h ·" in lb.text)
-            left = float(label.style.split("left: ")[1].split("mm")[0])
-            assert left > launch_mm, (p.title, label.style)
+    later = [p for p in data.plan if not p.before_launch]
+    assert later and all(p.timeline == "after launch" for p in later)  # no slot in the 48 hours before launch
+    labels = [lb for lb in pic.labels if lb.text.endswith(" h of work")]
+    assert len(labels) == len(later)
+    for label in labels:
+        left = float(label.style.split("left: ")[1].split("mm")[0])
+        assert left > launch_mm, label.style
 
 
 def test_the_pdf_draws_the_matrix_and_latency_with_their_words(checklist, tmp_path):

@@ -289,8 +289,11 @@ class RateLimitProbe(Probe):
             return self.finding("ratelimit.login", Status.UNKNOWN, f"No limit seen in {len(wrong)} wrong passwords, fewer than the "
                                 f"expected limit of {self.expected}", key="login", location=self.loc, evidence=evidence,
                                 detail="Raise ratelimit_max_attempts in the checklist settings to test beyond the limit.")
+        # the evidence lists every sign-in (made-up users too): the title counts both so the two agree
+        also = f" ({len(attempts)} failed sign-ins in all)" if len(attempts) != len(wrong) else ""
         return self.finding(
-            "ratelimit.login", Status.FAIL, f"No limit on wrong passwords: {len(wrong)} in {spent:.1f} s were all answered normally",
+            "ratelimit.login", Status.FAIL,
+            f"No limit on wrong passwords: {len(wrong)}{also} in {spent:.1f} s were all answered normally",
             key="login", severity=Severity.HIGH, location=self.loc, evidence=evidence, references=_REFS,
             detail=f"Nothing slowed down or refused {len(wrong)} wrong passwords for one account (the bar: at most "
                    f"{self.expected} a minute). A script can try passwords as fast as the server answers.",

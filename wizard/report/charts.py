@@ -285,7 +285,7 @@ def timeline_chart(plan, accent: str) -> Picture:
             svg.text(plot_l + 4, y + 11.5, f"{p.timeline} · {p.effort_hours:g} h", 7.5)
         else:
             svg.rect(after_l + 4, y + 3, after_r - after_l - 8, row_h - 6, fill="#ffffff", stroke=MUTED, dash="3 2")
-            svg.text(after_l + 8, y + 11.5, fit(f"{p.effort_hours:g} h · {p.timeline}", after_r - after_l - 14, 7.5), 7.5)
+            svg.text(after_l + 8, y + 11.5, fit(f"{p.effort_hours:g} h of work", after_r - after_l - 14, 7.5), 7.5)
     bottom = head + row_h * len(rows)
     svg.text(4, bottom + 13, "Filled bars: work in its window before launch (dark red, name in bold: a launch "
              "blocker). Dashed: after launch.", 7.5, fill=MUTED)

@@ -19,7 +19,7 @@ from wizard import __version__
 from wizard.answers import evaluate
 from wizard.checklist.schema import Checklist, Item, Question
 from wizard.config import Branding
-from wizard.model import SEVERITY_RANK, STATUS_RANK, Finding, Severity, Status
+from wizard.model import SEVERITY_RANK, STATUS_RANK, TIER_RANK, Finding, Severity, Status
 from wizard.paths import templates_dir
 from wizard.redact import scrub
 from wizard.report.comparison import FindingChange, finding_changes, item_change
@@ -261,6 +261,7 @@ class FindingGroup:
     references: list[str]
     latency: list[LatencySeries]
     matrices: list[MatrixView]
+    distinct_fixes: list[tuple[str, int]] = field(default_factory=list)  # (fix, how many open findings it fixes)
 
 
 @dataclass
@@ -699,6 +700,7 @@ def _groups(verdict: Verdict, findings: list[FindingView], answers: list[AnswerV
             verify=verify.get(r.item.id, []),
             fix=fixes.get(r.item.id),
             common_fix=_common_fix(opened),
+            distinct_fixes=_distinct_fixes(opened),
             references=list(dict.fromkeys([*r.item.references, *(ref for m in opened for ref in m.references)])),
             latency=[s for s in (latency_series(m) for m in members) if s],
             matrices=[mv for mv in (matrix_view(m) for m in members) if mv],
@@ -718,6 +720,16 @@ def _groups(verdict: Verdict, findings: list[FindingView], answers: list[AnswerV
     order = {g.item_id: i for i, g in enumerate(groups)}
     groups.sort(key=lambda g: (not g.blocker, rank.get(Status(g.status), 3), order[g.item_id]))
     return groups, passing
+
+
+def _distinct_fixes(findings: list[FindingView]) -> list[tuple[str, int]]:
+    """Each different fix sentence once, in order of first use, with how many findings it fixes: the PDF
+    prints these under the findings instead of the same recipe under each of them."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        if f.fix:
+            counts[f.fix] = counts.get(f.fix, 0) + 1
+    return list(counts.items())
 
 
 def _common_fix(findings: list[FindingView]) -> str:
@@ -754,7 +766,9 @@ def _plan(verdict: Verdict, stack: str) -> list[PlanRow]:
             why_when, rule = "polish: fix after launch unless it blocks use", "polish"
         snippets = [SnippetView(s.stack, s.language, s.code) for s in fix.snippets]
         chosen = pick_snippet(snippets, stack)
-        start, end = _window(fix.timeline)
+        # an hour window is a slot in the 48 hours before launch; later work has none of its own
+        timeline = fix.timeline if before else "after launch"
+        start, end = _window(timeline)
         rows.append(
             PlanRow(
                 number=0,
@@ -769,7 +783,7 @@ def _plan(verdict: Verdict, stack: str) -> list[PlanRow]:
                 snippets=snippets,
                 other_stacks=[s.stack for s in snippets if s is not chosen],
                 effort_hours=fix.effort_hours,
-                timeline=fix.timeline,
+                timeline=timeline,
                 start=start,
                 end=end,
                 before_launch=before,
@@ -883,11 +897,15 @@ def _limitations(verdict: Verdict, runs: list[RunView], target: dict) -> list[st
     notes = []
     if runs:
         last = runs[-1]
-        tiers = ", ".join(last.tiers) or "passive"
+        # a run records its highest consented tier; each tier includes the ones before it
+        order = [t.value for t in sorted(TIER_RANK, key=TIER_RANK.__getitem__)]
+        top = max((t for t in last.tiers if t in order), key=order.index, default="passive")
+        used = order[:order.index(top) + 1]
+        sent = used[0] if len(used) == 1 else ", ".join(used[:-1]) + " and " + used[-1]
         scope = ", ".join(str(h) for h in target.get("scope") or []) or "the configured target"
         notes.append(
-            f"Automated probes sent only {tiers} requests, and only to the hosts in scope ({scope}). "
-            "Tiers without consent were not exercised."
+            f"Automated probes sent {sent} requests (up to the {top} tier the assessor consented to), and only to "
+            f"the hosts in scope ({scope}). Higher tiers were not exercised."
         )
     else:
         notes.append("No automated probes were run: every status in this report comes from answers.")

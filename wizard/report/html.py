@@ -1,7 +1,8 @@
 """The HTML report: Jinja2 with autoescape on and StrictUndefined, from the bundled templates.
 
 Nothing untrusted is ever marked safe: headers, evidence, answers and notes go through autoescape.
-The only `Markup` is the bundled stylesheet, read from the templates folder. Pictures are SVG documents
+The only `Markup` is the bundled stylesheet, read from the templates folder, and the `ticks` filter's
+output, which escapes its text before it adds <code> around `backticked` parts. Pictures are SVG documents
 drawn in Python (`charts.py`) and embedded as data: URIs in <img> tags, so they need no `|safe` either.
 
 One template serves two media: "html" (the single offline file: every stack's fix snippet) and "pdf"
@@ -17,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from wizard.paths import templates_dir
 from wizard.redact import scrub
@@ -48,7 +49,7 @@ class Limits:
 _ALL = 10**9
 LIMITS = {
     "html": Limits(_ALL, _ALL, _ALL, _ALL, _ALL, _ALL),
-    "pdf": Limits(findings_in_full=8, evidence_lines=3, evidence_chars=240, snippet_lines=14, references=3,
+    "pdf": Limits(findings_in_full=8, evidence_lines=5, evidence_chars=240, snippet_lines=14, references=3,
                   passing_titles=16),
 }
 
@@ -105,6 +106,15 @@ def stamp(value: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+_TICKED = re.compile(r"`([^`\n]+)`")
+
+
+def ticks(value: Any) -> Markup:
+    """Fix text as written in the checklist and the probes, `like this` for a command or a header: escaped
+    first, then each backtick pair becomes <code>. Nothing else is let through as markup."""
+    return Markup(_TICKED.sub(r"<code>\1</code>", str(escape(value))))
+
+
 def css_class(status: str) -> str:
     return re.sub(r"[^a-z0-9-]", "", status.lower()) or "info"
 
@@ -124,7 +134,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         bytecode_cache=bytecode_cache(),
     )
-    env.filters.update(hours=hours, plain=plain, css=css_class, stamp=stamp)
+    env.filters.update(hours=hours, plain=plain, css=css_class, stamp=stamp, ticks=ticks)
     env.tests["weblink"] = is_weblink
     return env
 
