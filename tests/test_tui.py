@@ -424,3 +424,25 @@ def test_help_text_is_reflowed_into_paragraphs_for_the_dialog():
 
     assert reflow("Keys: a jumps,\nesc goes back.\n\nNext paragraph\n- a bullet\n- another") == \
         "Keys: a jumps, esc goes back.\n\nNext paragraph\n- a bullet\n- another"
+
+
+async def test_a_yes_the_audit_disproves_is_flagged_beside_the_question(tmp_path):
+    """'Does every route need a login? yes' while the audit found an open admin route: the wizard says so
+    under the question as soon as the answer is given, as the report will."""
+    audit = offline_audit(tmp_path)  # it holds a failing authn.unauthenticated-access finding
+    app = OpenedApp(audit)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=audit.checklist.order.index("authentication"))
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        qid = "authentication.every-route-requires-login"
+        box = screen.query_one("#q-" + qid.replace(".", "--"), QuestionBox)
+        assert str(box.query_one("#contradicted").render()) == ""
+        await answer_first_choice(pilot, screen, qid, 0)  # "yes"
+        assert audit.session.data.answers[qid].value == "yes"
+        said = str(box.query_one("#contradicted").render())
+        assert said == "The audit found otherwise: GET /admin/export is open without logging in"
+        await answer_first_choice(pilot, screen, qid, 1)  # "no": nothing to contradict
+        assert str(box.query_one("#contradicted").render()) == ""

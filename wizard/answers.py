@@ -84,6 +84,18 @@ def evaluate(question: Question, answer: Answer | None) -> Status | None:
     return Status.PASS if str(value).strip() else Status.UNKNOWN
 
 
+def contradicting(question: Question, answer: Answer | None, findings) -> list[str]:
+    """Titles of the failing findings that disprove a passing answer (rules the question lists in
+    `checked_by`); empty when the answer does not pass or nothing it claims was tested and failed."""
+    if not question.checked_by or evaluate(question, answer) is not Status.PASS:
+        return []
+    from fnmatch import fnmatchcase
+
+    titles = [f.title for f in findings
+              if f.status is Status.FAIL and any(fnmatchcase(f.rule, g) for g in question.checked_by)]
+    return list(dict.fromkeys(titles))
+
+
 def load_answers_file(path: Path, checklist: Checklist) -> list[Answer]:
     """Read a scripted answers file; any bad entry names the file, the line and the question."""
     from wizard.yamlsource import load_yaml, yaml_line

@@ -374,7 +374,7 @@ def build_report_data(
     findings = [_finding(f, checklist, by_finding.get(f.id)) for f in _ordered_findings(session.findings, results)]
     plan = _plan(verdict, stack)
     answers, unanswered = _answers(checklist, session)
-    _mark_contradicted(answers, checklist, findings)
+    _mark_contradicted(answers, checklist, session)
     items = [_item_row(r, checklist, overrides.get(r.item.id), session, changes) for r in verdict.items]
     groups, passing_items = _groups(verdict, findings, answers, plan)
 
@@ -834,21 +834,18 @@ def _answers(checklist: Checklist, session: AuditSession) -> tuple[list[AnswerVi
     return out, missing
 
 
-def _mark_contradicted(answers: list[AnswerView], checklist: Checklist, findings: list[FindingView]) -> None:
+def _mark_contradicted(answers: list[AnswerView], checklist: Checklist, session: AuditSession) -> None:
     """A passing answer the audit disproves ("every route needs a login: yes" beside an open admin route)
-    is the finding a founder most needs to see: name the failing findings of the rules its question lists."""
-    from fnmatch import fnmatchcase
+    is what a founder most needs to see: name the failing findings (wizard.answers.contradicting)."""
+    from wizard.answers import contradicting
 
-    failing = [f for f in findings if f.status == Status.FAIL.value]
+    stored = session.data.answers
     for a in answers:
-        if a.status != Status.PASS.value:
-            continue
         try:
-            globs = checklist.question(a.question)[1].checked_by
+            q = checklist.question(a.question)[1]
         except KeyError:
             continue
-        titles = [f.title for f in failing if any(fnmatchcase(f.rule, g) for g in globs)]
-        a.contradicted_by = list(dict.fromkeys(titles))
+        a.contradicted_by = contradicting(q, stored.get(a.question), session.findings)
 
 
 def _answer_view(qid: str, item: Item | None, q: Question | None, ans) -> AnswerView:

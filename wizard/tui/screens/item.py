@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from wizard.answers import contradicting
 from wizard.errors import UserError
 from wizard.tui.status_style import status_text
 from wizard.tui.widgets.question import QuestionBox
@@ -130,7 +131,8 @@ class ItemScreen(Screen):
                     widgets.append(VerificationBox(qid, q, answers.get(qid), self.audit.verification(q.verify),
                                                    self.audit.session.data.pending.get(q.verify), plain_words=call))
                     continue
-                widgets.append(QuestionBox(qid, q, answers.get(qid), plain_words=call))
+                widgets.append(QuestionBox(qid, q, answers.get(qid), plain_words=call,
+                                           contradicted_by=contradicting(q, answers.get(qid), self.audit.session.findings)))
                 if q.verify == "revocation-drill":  # the typed answer stays; the drill can time it instead
                     widgets.append(VerificationBox(qid, q, answers.get(qid), None,
                                                    self.audit.session.data.pending.get(q.verify), plain_words=call))
@@ -162,7 +164,8 @@ class ItemScreen(Screen):
         except UserError as err:
             event.box.show_result(error=err.message)
             return
-        event.box.show_result(answer=answer)
+        event.box.show_result(answer=answer,
+                              contradicted_by=contradicting(event.box.question, answer, self.audit.session.findings))
         status = self.audit.verdict().item(self.item_id).status.value
         self.notify(f"Saved. This item is now: {status}", timeout=2)
 
