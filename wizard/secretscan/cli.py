@@ -71,6 +71,7 @@ def run_secrets(path: Path, *, staged: bool = False, since: str | None = None, h
     from wizard.secretscan.baseline import load_baseline, write_baseline as save_baseline
     from wizard.secretscan.history import GitError
     from wizard.secretscan.scan import ScanOptions, scan_repo
+    from wizard.session import atomic_write
 
     if not path.exists():
         print(f"launch-ready: error: {path}: no such file or folder", file=sys.stderr)
@@ -89,10 +90,14 @@ def run_secrets(path: Path, *, staged: bool = False, since: str | None = None, h
         return EXIT_INPUT
     text = {"text": render_text, "json": render_json, "sarif": render_sarif}[fmt](result)
     text = scrub(text)  # belt and braces: every value the scan kept is registered
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
+    if out is None:
         sys.stdout.write(text)
+    else:
+        try:
+            atomic_write(out, text)
+        except OSError as err:  # a folder that cannot be written, a full disk
+            print(f"launch-ready: error: {out}: cannot write ({err.strerror or err})", file=sys.stderr)
+            return EXIT_INPUT
     failing = [f for f in result.findings if f.baseline not in ("accepted_risk",)]
     return EXIT_FOUND if failing else 0
 
