@@ -1,5 +1,3 @@
-import sys
+from wizard.secretscan.cli import secrets_command
 
-from wizard.secretscan.cli import main
-
-sys.exit(main())
+secrets_command(prog_name="launch-ready secrets")

@@ -1,73 +1,103 @@
 """`launch-ready secrets`: the secret scan on its own, for a terminal, CI or a pre-commit hook.
 
-    launch-ready secrets [PATH] [--staged | --since REV] [--log PATH ...] [--rules FILE]
-                         [--baseline FILE] [--write-baseline FILE] [--explain] [--format text|json|sarif]
+    launch-ready secrets [PATH] [--staged | --since REV] [--no-history] [--no-tree] [--log PATH ...]
+                         [--rules FILE] [--baseline FILE] [--write-baseline FILE] [--explain]
+                         [--min-confidence high|medium|low] [--format text|json|sarif] [--out FILE]
 
 Exit codes: 0 nothing to fix, 1 secrets found (not false positives or accepted risks), 2 bad input.
 Every line printed is redacted; the secret values never reach the screen or a file.
+
+`wizard/cli.py` registers `secrets_command` in the `launch-ready` group, so this module imports only
+click at start-up (`launch-ready --help` loads it); the scanner, json and redaction load on use.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
+import click
+
 from wizard import __version__
-from wizard.errors import UserError
-from wizard.redact import scrub
 
 EXIT_FOUND = 1
 EXIT_INPUT = 2
+FORMATS = ["text", "json", "sarif"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="launch-ready secrets", description="Scan a repository for secrets (redacted).")
-    p.add_argument("path", nargs="?", default=".", type=Path, help="repository or folder (default: .)")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--staged", action="store_true", help="only the staged changes (pre-commit hook)")
-    mode.add_argument("--since", metavar="REV", help="only history not reachable from REV")
-    p.add_argument("--no-history", action="store_true", help="skip git history")
-    p.add_argument("--no-tree", action="store_true", help="skip the working tree and built output")
-    p.add_argument("--log", dest="logs", action="append", type=Path, default=[], help="a log file or folder (repeatable)")
-    p.add_argument("--rules", type=Path, help="gitleaks-style rules file ([extend] useDefault = true keeps ours)")
-    p.add_argument("--baseline", type=Path, help="baseline file (default: .launch-ready-baseline.yaml in the repo)")
-    p.add_argument("--write-baseline", type=Path, metavar="FILE", help="write current findings as unaudited entries")
-    p.add_argument("--explain", action="store_true", help="also show every dropped candidate and why")
-    p.add_argument("--min-confidence", choices=["high", "medium", "low"], default="medium")
-    p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
-    p.add_argument("--out", type=Path, help="write the report here instead of standard output")
-    return p
+@click.command("secrets")
+@click.argument("path", required=False, default=Path("."), type=click.Path(path_type=Path))
+@click.option("--staged", is_flag=True, help="Only the staged changes (a pre-commit hook). Not with --since.")
+@click.option("--since", metavar="REV", help="Only history not reachable from REV (e.g. the last audited commit).")
+@click.option("--no-history", is_flag=True, help="Skip the git history.")
+@click.option("--no-tree", is_flag=True, help="Skip the working tree and built output.")
+@click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="A log file or folder to scan as well (repeatable).")
+@click.option("--rules", type=click.Path(path_type=Path), metavar="FILE",
+              help="Gitleaks-style rules file ([extend] useDefault = true keeps ours).")
+@click.option("--baseline", type=click.Path(path_type=Path), metavar="FILE",
+              help="Baseline file (default: .launch-ready-baseline.yaml in the repo).")
+@click.option("--write-baseline", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the current findings to FILE as unaudited entries.")
+@click.option("--explain", is_flag=True, help="Also show every dropped candidate and why.")
+@click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default="medium", show_default=True,
+              help="Leave out findings below this confidence.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), metavar="FILE", help="Write the report here instead of standard output.")
+def secrets_command(path: Path, staged: bool, since: str | None, no_history: bool, no_tree: bool,
+                    logs: tuple[Path, ...], rules: Path | None, baseline: Path | None, write_baseline: Path | None,
+                    explain: bool, min_confidence: str, fmt: str, out: Path | None) -> None:
+    """Scan a repo, folder or logs for secrets (redacted).
+
+    PATH is the repository or folder to scan (default: the current folder): its working tree, built
+    output and whole git history. Every value shown is redacted.
+
+    Exit codes: 0 nothing to fix, 1 secrets found, 2 bad input.
+    """
+    if staged and since:
+        raise click.UsageError("--staged and --since cannot be used together: --staged scans only the staged changes.")
+    sys.exit(run_secrets(path, staged=staged, since=since, history=not no_history, tree=not no_tree, logs=list(logs),
+                         rules=rules, baseline=baseline, write_baseline=write_baseline, explain=explain,
+                         min_confidence=min_confidence, fmt=fmt, out=out))
 
 
-def main(argv: list[str] | None = None) -> int:
-    from wizard.secretscan.baseline import load_baseline, write_baseline
+def run_secrets(path: Path, *, staged: bool = False, since: str | None = None, history: bool = True, tree: bool = True,
+                logs: list[Path] | None = None, rules: Path | None = None, baseline: Path | None = None,
+                write_baseline: Path | None = None, explain: bool = False, min_confidence: str = "medium",
+                fmt: str = "text", out: Path | None = None) -> int:
+    """Scan, print or write the redacted report, return the exit code. Errors are one line on stderr."""
+    from wizard.errors import UserError
+    from wizard.redact import scrub
+    from wizard.secretscan.baseline import load_baseline, write_baseline as save_baseline
     from wizard.secretscan.history import GitError
     from wizard.secretscan.scan import ScanOptions, scan_repo
+    from wizard.session import atomic_write
 
-    args = _parser().parse_args(argv)
-    if not args.path.exists():
-        print(f"launch-ready: error: {args.path}: no such file or folder", file=sys.stderr)
+    if not path.exists():
+        print(f"launch-ready: error: {path}: no such file or folder", file=sys.stderr)
         return EXIT_INPUT
     options = ScanOptions(
-        history=not args.no_history, tree=not args.no_tree, since=args.since, staged=args.staged, paths=args.logs,
-        rules=args.rules, baseline=args.baseline, min_confidence=args.min_confidence, explain=args.explain,
+        history=history, tree=tree, since=since, staged=staged, paths=logs or [],
+        rules=rules, baseline=baseline, min_confidence=min_confidence, explain=explain,
     )
     try:
-        result = scan_repo(args.path.resolve(), options)
-        if args.write_baseline:
-            added = write_baseline(args.write_baseline, result.findings, load_baseline(args.baseline, args.path))
-            print(f"wrote {args.write_baseline}: {added} new unaudited entries", file=sys.stderr)
+        result = scan_repo(path.resolve(), options)
+        if write_baseline:
+            added = save_baseline(write_baseline, result.findings, load_baseline(baseline, path))
+            print(f"wrote {write_baseline}: {added} new unaudited entries", file=sys.stderr)
     except (GitError, UserError) as err:
         print(f"launch-ready: error: {err}", file=sys.stderr)
         return EXIT_INPUT
-    text = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format](result)
+    text = {"text": render_text, "json": render_json, "sarif": render_sarif}[fmt](result)
     text = scrub(text)  # belt and braces: every value the scan kept is registered
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    else:
+    if out is None:
         sys.stdout.write(text)
+    else:
+        try:
+            atomic_write(out, text)
+        except OSError as err:  # a folder that cannot be written, a full disk
+            print(f"launch-ready: error: {out}: cannot write ({err.strerror or err})", file=sys.stderr)
+            return EXIT_INPUT
     failing = [f for f in result.findings if f.baseline not in ("accepted_risk",)]
     return EXIT_FOUND if failing else 0
 
@@ -90,6 +120,8 @@ def render_text(result) -> str:
 
 
 def render_json(result) -> str:
+    import json
+
     doc = {
         "tool": "launch-ready secrets", "version": __version__, "scanned": result.scanned, "notes": result.notes,
         "rules": result.rules, "suppressed": result.suppressed,
@@ -101,6 +133,8 @@ def render_json(result) -> str:
 
 def render_sarif(result) -> str:
     """SARIF 2.1.0 with one rule per scanner rule that fired, locations carrying path/line/column/commit."""
+    import json
+
     fired = {f.rule: f for f in result.findings}
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -133,4 +167,4 @@ _SARIF_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    secrets_command(prog_name="launch-ready secrets")
