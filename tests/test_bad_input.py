@@ -101,6 +101,15 @@ def test_corrupt_session_on_report_is_kept(tmp_path):
     assert s.read_bytes() == before
 
 
+def test_a_report_that_cannot_be_written_is_one_line(tmp_path):
+    session = Path(__file__).resolve().parent.parent / "sample_reports" / "demo-flawed.session.json"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = blocker / "r.html"  # its folder is a file: nothing can be written there
+    assert_one_clear_line(cli("report", str(session), "--out", str(out)), str(out), "cannot write the report")
+    assert blocker.read_text() == "not a folder"
+
+
 def test_unknown_only_token(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[target]\nurl = "https://127.0.0.1:9"\n')

@@ -44,7 +44,10 @@ def render_report(
     out = Path(out)
     from wizard.session import atomic_write
 
-    atomic_write(out, content)
+    try:
+        atomic_write(out, content)
+    except OSError as err:  # a missing or read-only folder, a full disk: one line, not a traceback
+        raise UserError(f"cannot write the report ({err.strerror or err})", where=str(out)) from None
     return out
 
 
