@@ -185,3 +185,30 @@ def test_the_sample_reports_are_the_demo_s(demo):
             assert (ROOT / "sample_reports" / f"{name}{suffix}").is_file(), f"{name}{suffix}"
     retest = json.loads((ROOT / "sample_reports" / "demo-retest.json").read_text())
     assert retest["verdict"]["status"] == "READY" and {c["outcome"] for c in retest["retest"]["changes"]} == {"fixed"}
+
+
+def test_the_cover_says_what_to_do_next_and_page_2_lists_blockers_in_plan_order(demo):
+    """A founder who reads only page 1 learns the next step; page 2's blockers carry the plan's step
+    numbers, in that order, so the two pages never disagree on what comes first."""
+    from wizard.report.data import build_report_data
+
+    session, checklist, pdf, _ = demo
+    verdict = compute_verdict(checklist, session.findings, session.answers, session.status_overrides())
+    data = build_report_data(checklist, session, verdict)
+    first = [p for p in data.plan if p.blocker]
+    cover, page2 = page_texts(pdf)[:2]
+    assert (f"What to do next: fix the {len(first)} launch blockers first, about "
+            f"{sum(p.effort_hours for p in first):g} hours of work, starting with {first[0].title}") in cover
+    assert [b.id for b in data.verdict.blockers] == [p.item_id for p in first]
+    assert [p.number for p in first] == list(range(1, len(first) + 1))  # blockers open the plan
+    assert page2.index(f"1 {first[0].title}") < page2.index(f"2 {first[1].title}")
+
+
+def test_a_ready_report_shows_what_its_passing_checks_measured(tmp_path):
+    """In the fixed demo nothing fails, yet the role grid and the timings are what a reviewer wants to see."""
+    session = AuditSession.load(ROOT / "sample_reports" / "demo-fixed.session.json")
+    session.path = None
+    checklist = checklist_for_session(session, None)
+    text = " ".join(page_texts(render_report("pdf", checklist, session, tmp_path / "fixed.pdf")))
+    assert "Authorization (role checks): what the audit measured" in text and "enforced" in text
+    assert "Response time (p95 latency): what the audit measured" in text and "500 ms bar" in text

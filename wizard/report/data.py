@@ -272,6 +272,9 @@ class PassingItem:
     label: str
     findings: int
     answers: int
+    # the pictures behind the pass (timings, the role grid), when no findings group draws them
+    latency: list[LatencySeries] = field(default_factory=list)
+    matrices: list[MatrixView] = field(default_factory=list)
 
 
 @dataclass
@@ -406,6 +409,8 @@ def build_report_data(
         retest=_retest(session, verdict, changes, now),
         counts=_counts(findings),
     )
+    step = {p.item_id: p.number for p in plan}  # blockers in the order the plan fixes them
+    data.verdict.blockers.sort(key=lambda b: step.get(b.id, len(step) + 1))
     return scrub_tree(data)
 
 
@@ -676,10 +681,12 @@ def _groups(verdict: Verdict, findings: list[FindingView], answers: list[AnswerV
         members = by_item.pop(r.item.id, [])
         item_answers = answers_by_item.get(r.item.id, [])
         if r.status not in _OPEN:
-            passing.append(PassingItem(r.item.id, r.item.title, r.status.value, r.status.label,
-                                       len(members), len(item_answers)))
+            row = PassingItem(r.item.id, r.item.title, r.status.value, r.status.label, len(members), len(item_answers))
+            passing.append(row)
             # a passing item may still carry a warning or unknown finding: keep it visible
             if not any(Status(m.status) in _OPEN for m in members):
+                row.latency = [s for s in (latency_series(m) for m in members) if s]
+                row.matrices = [mv for mv in (matrix_view(m) for m in members) if mv]
                 continue
         opened = [m for m in members if Status(m.status) in _OPEN]
         groups.append(FindingGroup(
