@@ -24,9 +24,12 @@ _SEVERITY = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Sev
 
 
 def fix_path(f) -> str:
-    """Rotate first, then purge history, then keep the value out of the code for good."""
+    """Rotate first, then purge history, then keep the value out of the code for good.
+
+    The finding's title names the kind of secret, so the steps do not: secrets found in the same kind of
+    place share one fix text, which the report prints once for all of them."""
     steps = [
-        f"1) Rotate it now: create a new {f.description.lower()} at the provider, switch the app to it, then revoke "
+        "1) Rotate it now: issue a new value at the service it belongs to, switch the app to it, then revoke "
         "the old one. Assume the old value was copied: everyone who could read the repository"
         + (" or load the app in a browser" if f.client_side else "") + " could have it.",
     ]
