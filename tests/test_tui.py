@@ -41,6 +41,16 @@ async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
         await pilot.pause(0.1)
 
 
+async def open_item(pilot, app, item_id: str) -> ItemScreen:
+    """From the overview, open one checklist item the way a person does: move to its row, press enter."""
+    app.screen.query_one(DataTable).move_cursor(row=app.audit.checklist.order.index(item_id))
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ItemScreen) and screen.item_id == item_id
+    return screen
+
+
 async def answer_first_choice(pilot, screen: ItemScreen, qid: str, option_index: int) -> None:
     box = screen.query_one(f"#q-{qid.replace('.', '--')}", QuestionBox)
     radios = box.query_one(RadioSet)
@@ -92,13 +102,7 @@ async def test_answering_in_the_item_screen_saves_and_updates_the_status(tmp_pat
     audit = offline_audit(tmp_path)
     app = OpenedApp(audit)
     async with app.run_test(size=SIZE) as pilot:
-        table = app.screen.query_one(DataTable)
-        row = audit.checklist.order.index("access-revocation")
-        table.move_cursor(row=row)
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ItemScreen) and screen.item_id == "access-revocation"
+        screen = await open_item(pilot, app, "access-revocation")
         await answer_first_choice(pilot, screen, "access-revocation.can-revoke-quickly", 1)  # "no"
         saved = AuditSession.load(audit.session.path).data.answers
         assert saved["access-revocation.can-revoke-quickly"].value == "no"
@@ -432,11 +436,7 @@ async def test_a_yes_the_audit_disproves_is_flagged_beside_the_question(tmp_path
     audit = offline_audit(tmp_path)  # it holds a failing authn.unauthenticated-access finding
     app = OpenedApp(audit)
     async with app.run_test(size=SIZE) as pilot:
-        table = app.screen.query_one(DataTable)
-        table.move_cursor(row=audit.checklist.order.index("authentication"))
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_item(pilot, app, "authentication")
         qid = "authentication.every-route-requires-login"
         box = screen.query_one("#q-" + qid.replace(".", "--"), QuestionBox)
         assert str(box.query_one("#contradicted").render()) == ""
