@@ -146,6 +146,8 @@ def test_retest_against_the_fixed_build_marks_the_findings_fixed(audited):
     assert doc["retest"]["counts"]["fixed"] == sum(1 for f in baseline.values() if f.status.value in ("fail", "warn", "unknown"))
     assert doc["retest"]["score_before"] <= doc["retest"]["score_now"]
     assert [p["score"] for p in doc["retest"]["trend"]] == [doc["retest"]["score_before"], doc["retest"]["score_now"]]
+    dates = [p["date"] for p in doc["retest"]["trend"]]
+    assert len(set(dates)) == len(dates), dates  # two audits on one day: the chart's labels carry the time
 
     text = normalise(pdf_text(tmp / "out" / "audit-retest.pdf"))
     assert "Retest status of every finding" in text and "FIXED" in text

@@ -287,8 +287,8 @@ def timeline_chart(plan, accent: str) -> Picture:
             svg.rect(after_l + 4, y + 3, after_r - after_l - 8, row_h - 6, fill="#ffffff", stroke=MUTED, dash="3 2")
             svg.text(after_l + 8, y + 11.5, fit(f"{p.effort_hours:g} h of work", after_r - after_l - 14, 7.5), 7.5)
     bottom = head + row_h * len(rows)
-    svg.text(4, bottom + 13, "Filled bars: work in its window before launch (dark red, name in bold: a launch "
-             "blocker). Dashed: after launch.", 7.5, fill=MUTED)
+    svg.text(4, bottom + 13, "Filled bars: work in its window before launch (name in bold: a launch blocker). "
+             "Dashed: after launch.", 7.5, fill=MUTED)
     before = sum(p.effort_hours for p in plan if p.before_launch)
     after = sum(p.effort_hours for p in plan if not p.before_launch)
     alt = (f"Remediation timeline: {sum(1 for p in plan if p.before_launch)} fixes before launch "

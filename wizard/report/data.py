@@ -941,12 +941,24 @@ def _changes(session: AuditSession, checklist: Checklist) -> list[FindingChange]
     return changes
 
 
+def _moment(at: str) -> str:
+    """'2026-11-29T14:03:10+00:00' -> '2026-11-29 14:03:10' (UTC): two audits on one day need the time."""
+    try:
+        return datetime.fromisoformat(at).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return at[:19]
+
+
 def _retest(session: AuditSession, verdict: Verdict, changes: list[FindingChange], now: datetime) -> RetestView | None:
     """Against the audit the retest started from: what was fixed, what still fails, what is new."""
     if session.data.baseline is None:
         return None
-    trend = [TrendPoint(m.session, m.at[:10], m.status, m.score, m.band) for m in session.data.history]
-    trend.append(TrendPoint(session.data.name, now.strftime("%Y-%m-%d"), verdict.status, verdict.score, verdict.band))
+    trend = [TrendPoint(m.session, _moment(m.at), m.status, m.score, m.band) for m in session.data.history]
+    trend.append(TrendPoint(session.data.name, now.strftime("%Y-%m-%d %H:%M:%S"), verdict.status, verdict.score, verdict.band))
+    # as short as tells the audits apart: the day, else the minute, else the second
+    width = next((w for w in (10, 16) if len({t.date[:w] for t in trend}) == len(trend)), 19)
+    for t in trend:
+        t.date = t.date[:width]
     counts: dict[str, int] = {}
     for c in changes:
         counts[c.outcome] = counts.get(c.outcome, 0) + 1
