@@ -600,3 +600,17 @@ def test_backticked_fix_text_becomes_code_and_stays_escaped():
     assert "<script>" not in hostile and "<img" not in hostile
     assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in hostile and "<code>a&amp;b</code>" in hostile
     assert str(ticks("an odd ` backtick")) == "an odd ` backtick"
+
+
+def test_a_dont_know_the_audit_already_answered_says_so_instead_of_how_to_find_out(checklist, tmp_path):
+    unsure = answer(checklist, "authentication.every-route-requires-login", None)
+    if unsure is None:
+        pytest.skip("the bundled checklist is being edited")
+    session = sample_session(checklist, extra_answers=[unsure])
+    data = build_report_data(checklist, session, compute_verdict(checklist, session.findings, session.answers))
+    view = next(a for a in data.answers if a.question == "authentication.every-route-requires-login")
+    assert view.settled_by == ["Admin API answers without a login"] and view.contradicted_by == []
+    text = pdf_text(render_report("pdf", checklist, session, tmp_path / "r.pdf"))
+    assert "The audit answered it: Admin API answers without a login" in text
+    md = render_report("md", checklist, session, tmp_path / "r.md").read_text()
+    assert "The audit answered it: Admin API answers without a login" in md

@@ -197,8 +197,10 @@ def test_the_cover_says_what_to_do_next_and_page_2_lists_blockers_in_plan_order(
     data = build_report_data(checklist, session, verdict)
     first = [p for p in data.plan if p.blocker]
     cover, page2 = page_texts(pdf)[:2]
-    assert (f"What to do next: fix the {len(first)} launch blockers first, about "
-            f"{sum(p.effort_hours for p in first):g} hours of work, starting with {first[0].title}") in cover
+    assert data.verdict.senior_engineer  # the demo raises red flags: the next step starts there
+    assert (f"What to do next: bring in a senior engineer to lead the work (the red flags above); the {len(first)} "
+            f"launch blockers come first, about {sum(p.effort_hours for p in first):g} hours of work, starting with "
+            f"{first[0].title}") in cover
     assert [b.id for b in data.verdict.blockers] == [p.item_id for p in first]
     assert [p.number for p in first] == list(range(1, len(first) + 1))  # blockers open the plan
     assert page2.index(f"1 {first[0].title}") < page2.index(f"2 {first[1].title}")

@@ -164,3 +164,27 @@ def test_the_gauge_marks_the_score_inside_its_band(score):
     marker = [el for el in svg_of(pic.uri).iter() if el.tag == f"{SVG_NS}polygon"][0]
     x = float(marker.get("points").split()[2].split(",")[0])
     assert abs(x - (8 + score * (charts.WIDTH - 16) / 100)) < 0.2
+
+
+def test_limitations_name_the_routes_and_checks_the_audit_did_not_cover(checklist):
+    """A pass only covers what was sent: routes the role checks never called, checks that did not run and
+    timings from a small sample are named, so a READY report never claims more than it tested."""
+    from wizard.report.data import build_report_data
+    from wizard.verdict import compute_verdict
+
+    grid = {"roles": ["admin", "support"], "rows": [
+        {"endpoint": "GET /admin/users", "cells": {"admin": "allowed", "support": "enforced"}},
+        {"endpoint": "POST /admin/users/{id}/role", "cells": {"admin": "not probed", "support": "not probed"}}]}
+    skipped = Finding.make(probe="input", rule="input.not-probed", key="POST /preferences", status=Status.SKIPPED,
+                           item=checklist.item_for_rule("input.not-probed"),
+                           title="POST /preferences: not checked (no example body)")
+    matrix = matrix_finding(checklist, grid)
+    matrix.status = Status.PASS
+    session = sample_session(checklist, [matrix, skipped,
+                                         latency_finding(checklist, "/api/search", [120.0] * 40, status=Status.PASS)])
+    data = build_report_data(checklist, session, compute_verdict(checklist, session.findings, session.answers))
+    said = " ".join(data.limitations)
+    assert "sent nothing to 1 route (not probed: POST /admin/users/{id}/role)" in said
+    assert "GET /admin/users" not in said
+    assert "1 automated check did not run: POST /preferences: not checked (no example body)" in said
+    assert "GET /api/search (n=40)" in said

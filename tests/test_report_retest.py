@@ -196,3 +196,12 @@ def test_demo_retest_after_switching_to_the_fixed_build_is_ready_with_every_find
     flat = text.replace("-", "")  # the PDF breaks long words at hyphens; pdftotext then drops them
     for f in opened:  # the head of each title: long titles wrap inside table cells in pdftotext's layout
         assert " ".join(normalise(f["title"]).split()[:4]).replace("-", "") in flat, f["title"]
+
+
+def test_a_leaked_secret_gone_from_the_code_is_fixed_with_a_caveat():
+    """The scan can see the code, not the provider: 'fixed' says the old value must still be revoked."""
+    leak = Finding.make(probe="secrets", rule="secrets.exposed", key="k", status=Status.FAIL, title="Stripe key in code")
+    header = Finding.make(probe="http-surface", rule="headers.hsts", key="h", status=Status.FAIL, title="HSTS missing")
+    changes = {c.id: c for c in finding_changes({leak.id: leak, header.id: header}, {}, {"secrets", "http-surface"})}
+    assert changes[leak.id].outcome == "fixed" and "revoked" in changes[leak.id].caveat
+    assert changes[header.id].outcome == "fixed" and changes[header.id].caveat == ""

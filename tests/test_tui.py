@@ -439,10 +439,14 @@ async def test_a_yes_the_audit_disproves_is_flagged_beside_the_question(tmp_path
         screen = await open_item(pilot, app, "authentication")
         qid = "authentication.every-route-requires-login"
         box = screen.query_one("#q-" + qid.replace(".", "--"), QuestionBox)
-        assert str(box.query_one("#contradicted").render()) == ""
+        assert str(box.query_one("#audit-says").render()) == ""
         await answer_first_choice(pilot, screen, qid, 0)  # "yes"
         assert audit.session.data.answers[qid].value == "yes"
-        said = str(box.query_one("#contradicted").render())
+        said = str(box.query_one("#audit-says").render())
         assert said == "The audit found otherwise: GET /admin/export is open without logging in"
         await answer_first_choice(pilot, screen, qid, 1)  # "no": nothing to contradict
-        assert str(box.query_one("#contradicted").render()) == ""
+        assert str(box.query_one("#audit-says").render()) == ""
+        await answer_first_choice(pilot, screen, qid, 1)  # from "no", one down: "don't know", which the audit knows
+        assert audit.session.data.answers[qid].value is None
+        assert str(box.query_one("#audit-says").render()) == (
+            "The audit answered it: GET /admin/export is open without logging in")

@@ -87,7 +87,30 @@ def evaluate(question: Question, answer: Answer | None) -> Status | None:
 def contradicting(question: Question, answer: Answer | None, findings) -> list[str]:
     """Titles of the failing findings that disprove a passing answer (rules the question lists in
     `checked_by`); empty when the answer does not pass or nothing it claims was tested and failed."""
-    if not question.checked_by or evaluate(question, answer) is not Status.PASS:
+    if evaluate(question, answer) is not Status.PASS:
+        return []
+    return _failing(question, findings)
+
+
+def settled_by_audit(question: Question, answer: Answer | None, findings) -> list[str]:
+    """For a "don't know": the failing findings that already answer it (no need to go and find out)."""
+    if answer is None or answer.value is not None:
+        return []
+    return _failing(question, findings)
+
+
+def audit_says(question: Question, answer: Answer | None, findings) -> str:
+    """One line for the wizard under a question: a passing answer the audit disproves, or a "don't know"
+    it already answered; "" otherwise. The report shows the same two lists."""
+    disproved = contradicting(question, answer, findings)
+    if disproved:
+        return "The audit found otherwise: " + "; ".join(disproved)
+    settled = settled_by_audit(question, answer, findings)
+    return "The audit answered it: " + "; ".join(settled) if settled else ""
+
+
+def _failing(question: Question, findings) -> list[str]:
+    if not question.checked_by:
         return []
     from fnmatch import fnmatchcase
 

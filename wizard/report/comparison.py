@@ -49,6 +49,7 @@ class FindingChange:
     outcome: str
     label: str
     item_title: str = ""  # filled by the report from the checklist
+    caveat: str = ""  # what "fixed" cannot show (a leaked secret gone from the code may still work)
 
 
 @dataclass
@@ -79,8 +80,12 @@ def finding_changes(baseline: dict[str, Finding], now: dict[str, Finding], rerun
         # A fixed finding keeps the problem's title ("... is open without logging in"), not today's
         # passing one ("... refused with 401"); one still open shows today's wording and numbers.
         title = cur.title if cur is not None and cur.status in OPEN else old.title
-        out.append(FindingChange(fid, title, old.item, old.probe, old.status.value,
-                                 cur.status.value if cur else "", outcome, LABELS[outcome]))
+        change = FindingChange(fid, title, old.item, old.probe, old.status.value,
+                               cur.status.value if cur else "", outcome, LABELS[outcome])
+        if outcome == FIXED and old.rule.startswith("secrets."):
+            # the scan sees the code, not the provider: a leaked value stays valid until someone revokes it
+            change.caveat = "Confirm the old value was revoked: a leaked secret works until then."
+        out.append(change)
     for fid, cur in now.items():
         old = baseline.get(fid)
         if cur.status in OPEN and (old is None or old.status not in OPEN):

@@ -235,6 +235,7 @@ class AnswerView:
     at: str
     next_step: str = ""  # what to do to find out, for a "don't know"
     contradicted_by: list[str] = field(default_factory=list)  # failing findings that disprove a passing answer
+    settled_by: list[str] = field(default_factory=list)  # failing findings that answer a "don't know"
 
 
 @dataclass
@@ -405,7 +406,7 @@ def build_report_data(
         runs=runs,
         last_run=runs[-1] if runs else None,
         probes_not_run=_probes_not_run(runs),
-        limitations=_limitations(verdict, runs, target),
+        limitations=_limitations(verdict, runs, target, findings),
         retest=_retest(session, verdict, changes, now),
         counts=_counts(findings),
     )
@@ -619,9 +620,19 @@ def _ordered_findings(findings: list[Finding], results: dict[str, ItemResult]) -
             order.get(f.item or "", len(order)),
             -STATUS_RANK[f.status],
             -SEVERITY_RANK[f.severity],
+            _reach(f),
             f.title,
         ),
     )
+
+
+def _reach(f: Finding) -> tuple[int, int]:
+    """Among equally severe findings, the most exposed and surest first: a secret the browser downloads,
+    then one in the current code, then one only in history; high confidence before medium and low.
+    (Other findings carry none of these keys and keep their order.)"""
+    d = f.data
+    where = 0 if d.get("client_side") else 1 if d.get("in_head") or d.get("in_working_tree") else 2 if "in_history" in d else 0
+    return where, {"high": 0, "medium": 1, "low": 2}.get(str(d.get("confidence", "high")), 0)
 
 
 def _evidence_line(line: str) -> str:
@@ -844,7 +855,7 @@ def _answers(checklist: Checklist, session: AuditSession) -> tuple[list[AnswerVi
 def _mark_contradicted(answers: list[AnswerView], checklist: Checklist, session: AuditSession) -> None:
     """A passing answer the audit disproves ("every route needs a login: yes" beside an open admin route)
     is what a founder most needs to see: name the failing findings (wizard.answers.contradicting)."""
-    from wizard.answers import contradicting
+    from wizard.answers import contradicting, settled_by_audit
 
     stored = session.data.answers
     for a in answers:
@@ -853,6 +864,7 @@ def _mark_contradicted(answers: list[AnswerView], checklist: Checklist, session:
         except KeyError:
             continue
         a.contradicted_by = contradicting(q, stored.get(a.question), session.findings)
+        a.settled_by = settled_by_audit(q, stored.get(a.question), session.findings)
 
 
 def _answer_view(qid: str, item: Item | None, q: Question | None, ans) -> AnswerView:
@@ -897,7 +909,7 @@ def _probes_not_run(runs: list[RunView]) -> list[str]:
     return [p for p in REGISTRY if p not in ran]
 
 
-def _limitations(verdict: Verdict, runs: list[RunView], target: dict) -> list[str]:
+def _limitations(verdict: Verdict, runs: list[RunView], target: dict, findings: list[FindingView]) -> list[str]:
     notes = []
     if runs:
         last = runs[-1]
@@ -927,6 +939,27 @@ def _limitations(verdict: Verdict, runs: list[RunView], target: dict) -> list[st
     skipped = [r.item.title for r in verdict.items if r.status in (Status.SKIPPED, Status.NA)]
     if skipped:
         notes.append("Marked skipped or not applicable by the assessor: " + ", ".join(skipped) + ".")
+    notes += _gaps(findings)
+    return notes
+
+
+def _gaps(findings: list[FindingView]) -> list[str]:
+    """What the automated checks did not cover, so a pass is never read as more than it is."""
+    notes = []
+    not_run = list(dict.fromkeys(f.title for f in findings if f.status == Status.SKIPPED.value))
+    if not_run:
+        notes.append(f"{len(not_run)} automated check{'s' if len(not_run) != 1 else ''} did not run: "
+                     + "; ".join(not_run[:6]) + ("; …" if len(not_run) > 6 else "") + " (appendix C says why).")
+    for m in (mv for mv in (matrix_view(f) for f in findings) if mv):
+        unprobed = [r.endpoint for r in m.rows if r.cells and all(c.kind == "not-probed" for c in r.cells)]
+        if unprobed:
+            notes.append(f"The role checks sent nothing to {len(unprobed)} route{'s' if len(unprobed) != 1 else ''} "
+                         f"(not probed: {', '.join(unprobed[:8])}{', …' if len(unprobed) > 8 else ''}): their "
+                         "protection is unverified, whatever the role-check status says: check them by hand.")
+    few = [s for s in (latency_series(f) for f in findings) if s and s.n < 100]
+    if few:
+        notes.append("Timings rest on small samples for " + ", ".join(f"{s.label} (n={s.n})" for s in few[:6])
+                     + ": the p95's confidence interval in section 4 says how sure each one is.")
     return notes
 
 

@@ -99,7 +99,7 @@ def report_json(data: ReportData) -> dict[str, Any]:
         "answers": [
             {
                 "question": a.question, "item": a.item, "text": a.text, "value": a.raw,
-                "unknown": a.unknown, "status": a.status, "contradicted_by": a.contradicted_by, "note": a.note,
+                "unknown": a.unknown, "status": a.status, "contradicted_by": a.contradicted_by, "settled_by": a.settled_by, "note": a.note,
                 "evidence": a.evidence, "at": a.at,
             }
             for a in data.answers
@@ -136,7 +136,7 @@ def report_json(data: ReportData) -> dict[str, Any]:
                 "counts": rt.counts,
                 "changes": [
                     {"id": c.id, "title": c.title, "item": c.item, "probe": c.probe, "before": c.before or None,
-                     "now": c.now or None, "outcome": c.outcome}
+                     "now": c.now or None, "outcome": c.outcome, "caveat": c.caveat}
                     for c in rt.changes
                 ],
             }

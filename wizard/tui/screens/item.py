@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from wizard.answers import contradicting
+from wizard.answers import audit_says
 from wizard.errors import UserError
 from wizard.tui.status_style import status_text
 from wizard.tui.widgets.question import QuestionBox
@@ -132,7 +132,7 @@ class ItemScreen(Screen):
                                                    self.audit.session.data.pending.get(q.verify), plain_words=call))
                     continue
                 widgets.append(QuestionBox(qid, q, answers.get(qid), plain_words=call,
-                                           contradicted_by=contradicting(q, answers.get(qid), self.audit.session.findings)))
+                                           audit_says=audit_says(q, answers.get(qid), self.audit.session.findings)))
                 if q.verify == "revocation-drill":  # the typed answer stays; the drill can time it instead
                     widgets.append(VerificationBox(qid, q, answers.get(qid), None,
                                                    self.audit.session.data.pending.get(q.verify), plain_words=call))
@@ -164,8 +164,7 @@ class ItemScreen(Screen):
         except UserError as err:
             event.box.show_result(error=err.message)
             return
-        event.box.show_result(answer=answer,
-                              contradicted_by=contradicting(event.box.question, answer, self.audit.session.findings))
+        event.box.show_result(answer=answer, audit_says=audit_says(event.box.question, answer, self.audit.session.findings))
         status = self.audit.verdict().item(self.item_id).status.value
         self.notify(f"Saved. This item is now: {status}", timeout=2)
 

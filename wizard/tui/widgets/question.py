@@ -25,14 +25,13 @@ class QuestionBox(Vertical):
             super().__init__()
             self.box, self.raw, self.note = box, raw, note
 
-    def __init__(self, qualified_id: str, question, answer=None, plain_words: bool = False,
-                 contradicted_by: list[str] | None = None) -> None:
+    def __init__(self, qualified_id: str, question, answer=None, plain_words: bool = False, audit_says: str = "") -> None:
         super().__init__(id="q-" + qualified_id.replace(".", "--"))
         self.qid = qualified_id
         self.question = question
         self.answer = answer
         self.plain_words = plain_words
-        self.contradicted_by = contradicted_by or []
+        self.audit_says = audit_says  # the audit disproves or already answers this (wizard.answers.audit_says)
         if answer is not None:
             self.add_class("answered")
 
@@ -63,9 +62,9 @@ class QuestionBox(Vertical):
             yield Input(value="" if self.answer is None or current is None else str(current), placeholder=placeholder, id="value")
         yield Input(value=self.answer.note if self.answer is not None else "", placeholder="note (optional, saved with the answer)", id="note")
         yield Static("", classes="qerror", id="error", markup=False)
-        contradicted = Static(self._contradiction(), classes="qerror", id="contradicted", markup=False)
-        contradicted.display = bool(self.contradicted_by)  # no empty line under every other question
-        yield contradicted
+        said = Static(Text(self.audit_says, style="bold red"), classes="qerror", id="audit-says", markup=False)
+        said.display = bool(self.audit_says)  # no empty line under every other question
+        yield said
 
     # -- events -> Answered -----------------------------------------------------------------
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
@@ -92,19 +91,13 @@ class QuestionBox(Vertical):
     def _note(self) -> str:
         return self.query_one("#note", Input).value
 
-    def show_result(self, answer=None, error: str = "", contradicted_by: list[str] | None = None) -> None:
+    def show_result(self, answer=None, error: str = "", audit_says: str | None = None) -> None:
         self.query_one("#error", Static).update(Text(error))
         if answer is not None:
             self.answer = answer
             self.add_class("answered")
-        if contradicted_by is not None:
-            self.contradicted_by = contradicted_by
-            shown = self.query_one("#contradicted", Static)
-            shown.update(self._contradiction())
-            shown.display = bool(self.contradicted_by)
-
-    def _contradiction(self) -> Text:
-        """A passing answer the audit's own evidence disproves: said beside it, before the report does."""
-        if not self.contradicted_by:
-            return Text("")
-        return Text("The audit found otherwise: " + "; ".join(self.contradicted_by), style="bold red")
+        if audit_says is not None:
+            self.audit_says = audit_says
+            shown = self.query_one("#audit-says", Static)
+            shown.update(Text(audit_says, style="bold red"))
+            shown.display = bool(audit_says)
