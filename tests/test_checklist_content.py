@@ -390,6 +390,17 @@ def test_before_launch_follows_the_seed_rule(checklist):
             assert not it.fix.before_launch, it.id
 
 
+def test_a_judgement_the_seed_rule_does_not_name_says_why_in_the_plan(checklist):
+    """The plan's "why then" column must not claim an item is access control or secrets when it is not:
+    items outside the rule's named areas and off the launch bar carry their own reason (`when_why`)."""
+    named = {"authentication", "authorization", "session-security", "access-revocation",
+             "secret-handling", "deployment", "email-auth"}
+    on_bar = {i for entry in checklist.bar for i in entry.items}
+    for it in checklist.items:
+        if it.id not in named and it.id not in on_bar:
+            assert it.fix.when_why, it.id
+
+
 def test_before_launch_judgement_is_explained_in_a_comment():
     folder = default_checklist_dir()
     for item_id in ORDER:

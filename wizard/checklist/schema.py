@@ -108,6 +108,9 @@ class FixPath(Strict):
     effort_hours: float = Field(ge=0)
     timeline: str = Field(description="Window in the remediation plan, e.g. 'hours 6-24' or 'after launch'.")
     before_launch: bool = Field(description="Seed rule: access control, secrets, deployment safety and email deliverability are fixed before launch.")
+    when_why: str = Field("", description=(
+        "Why this fix comes before or after launch, in a few plain words, when the seed's rule does not name "
+        "its area (shown in the remediation plan instead of the rule's generic wording)."))
 
 
 class Item(Strict):

@@ -68,15 +68,24 @@ def _picture(svg: Svg, alt: str, width_mm: float = WIDTH_MM) -> Picture:
 
 
 # -- score ---------------------------------------------------------------------------------------
+def _band_size(b, scale: float) -> float:
+    """The font size that fits a band's name inside it, at most 8.5."""
+    return min(8.5, ((min(b.high + 1, 100) - b.low) * scale - 6) / (0.58 * max(len(b.band), 1)))
+
+
 def score_gauge(score: int, band: str, bands, accent: str) -> Picture:
     """`bands`: BandView(low, high, band), lowest first."""
-    svg = Svg(WIDTH, 62, f"Readiness score {score} of 100: {band}")
     x0, x1, y, h = 8.0, WIDTH - 8, 22.0, 18.0
     scale = (x1 - x0) / 100
+    narrow = [b for b in bands or [] if _band_size(b, scale) < 7.5]
+    svg = Svg(WIDTH, 72 if narrow else 62, f"Readiness score {score} of 100: {band}")
     for i, b in enumerate(bands or []):
         left, right = x0 + b.low * scale, x0 + min(b.high + 1, 100) * scale
         svg.rect(left, y, right - left, h, fill=BAND_FILLS[min(i, len(BAND_FILLS) - 1)], stroke="#ffffff", stroke_width=1)
-        size = max(6.5, min(8.5, (right - left - 6) / (0.58 * max(len(b.band), 1))))  # a narrow band: smaller words
+        if b in narrow:  # too narrow for readable words: named under the scale, never smaller than 7.5
+            svg.text(min((left + right) / 2, x1 - 0.58 * 7.5 * len(b.band) / 2), y + h + 24, b.band, 7.5, "middle", fill=INK)
+            continue
+        size = _band_size(b, scale)
         svg.text((left + right) / 2, y + 9 + size * 0.4, fit(b.band, right - left - 4, size), size, "middle", fill=INK)
     if not bands:
         svg.rect(x0, y, x1 - x0, h, fill="#eef0f3")

@@ -779,9 +779,10 @@ def _plan(verdict: Verdict, stack: str) -> list[PlanRow]:
         if r.bar:
             why_when, rule = "on the launch bar", "launch bar"
         elif fix.before_launch:
-            why_when, rule = "access control, secrets, deployment safety or email deliverability", "risk area"
+            why_when = fix.when_why or "access control, secrets, deployment safety or email deliverability"
+            rule = "risk area"
         else:
-            why_when, rule = "polish: fix after launch unless it blocks use", "polish"
+            why_when, rule = "polish: " + (fix.when_why or "fix after launch unless it blocks use"), "polish"
         snippets = [SnippetView(s.stack, s.language, s.code) for s in fix.snippets]
         chosen = pick_snippet(snippets, stack)
         # an hour window is a slot in the 48 hours before launch; later work has none of its own
