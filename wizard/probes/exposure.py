@@ -24,7 +24,8 @@ from wizard.redact import scrub
 REFERENCES = ["OWASP ASVS 4.0.3 V14.3", "OWASP API8:2023 Security Misconfiguration"]
 SUMMARY = {
     "exposure.sensitive-file": "None of {n} well-known sensitive files is served",
-    "exposure.debug-route": "No debug or status console among {n} well-known addresses",
+    # names the addresses: a console elsewhere (found by another probe) must not read as contradicted here
+    "exposure.debug-route": "No debug or status console at the {n} well-known addresses tried ({paths})",
     "exposure.api-spec": "No public API description at {n} usual addresses",
 }
 LISTING_FIX = "Turn off directory listings in the web server (nginx `autoindex off;`, Apache `Options -Indexes`)."
@@ -107,7 +108,8 @@ class ExposureProbe(Probe):
                                        key="all", location=loc, evidence=[o.line() for o in checked],
                                        detail="Nothing exposed among those that answered; check the others by hand.")
                 else:
-                    yield self.finding(rule, Status.PASS, title.format(n=len(checked)), key="all", location=loc,
+                    paths = ", ".join(e.path for e in SENSITIVE_PATHS if e.rule == rule)
+                    yield self.finding(rule, Status.PASS, title.format(n=len(checked), paths=paths), key="all", location=loc,
                                        evidence=[o.line() for o in checked])
 
         listed = [(d, directory_listing(outcomes[d].resp.body)) for d in dirs
