@@ -277,6 +277,10 @@ class PassingItem:
     latency: list[LatencySeries] = field(default_factory=list)
     matrices: list[MatrixView] = field(default_factory=list)
 
+    @property
+    def item_id(self) -> str:  # the name a FindingGroup uses, so both draw through one loop
+        return self.id
+
 
 @dataclass
 class Unanswered:
@@ -696,10 +700,11 @@ def _groups(verdict: Verdict, findings: list[FindingView], answers: list[AnswerV
             passing.append(row)
             # a passing item may still carry a warning or unknown finding: keep it visible
             if not any(Status(m.status) in _OPEN for m in members):
-                row.latency = [s for s in (latency_series(m) for m in members) if s]
-                row.matrices = [mv for mv in (matrix_view(m) for m in members) if mv]
+                row.latency, row.matrices = _figures(members)
                 continue
         opened = [m for m in members if Status(m.status) in _OPEN]
+        distinct = _distinct_fixes(opened)
+        latency, matrices = _figures(members)
         groups.append(FindingGroup(
             item_id=r.item.id,
             item_title=r.item.title,
@@ -717,11 +722,11 @@ def _groups(verdict: Verdict, findings: list[FindingView], answers: list[AnswerV
             manual_check=list(r.item.manual_check) if r.status is Status.UNKNOWN else [],
             verify=verify.get(r.item.id, []),
             fix=fixes.get(r.item.id),
-            common_fix=_common_fix(opened),
-            distinct_fixes=_distinct_fixes(opened),
+            common_fix=_common_fix(distinct, len(opened)),
+            distinct_fixes=distinct,
             references=list(dict.fromkeys([*r.item.references, *(ref for m in opened for ref in m.references)])),
-            latency=[s for s in (latency_series(m) for m in members) if s],
-            matrices=[mv for mv in (matrix_view(m) for m in members) if mv],
+            latency=latency,
+            matrices=matrices,
         ))
     stray = [f for fs in by_item.values() for f in fs]
     if stray:
@@ -750,9 +755,15 @@ def _distinct_fixes(findings: list[FindingView]) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
-def _common_fix(findings: list[FindingView]) -> str:
-    fixes = {f.fix for f in findings}
-    return fixes.pop() if len(findings) > 1 and len(fixes) == 1 else ""
+def _common_fix(fixes: list[tuple[str, int]], count: int) -> str:
+    """The fix every one of several open findings shares, else ""."""
+    return fixes[0][0] if count > 1 and len(fixes) == 1 and fixes[0][1] == count else ""
+
+
+def _figures(members: list[FindingView]) -> tuple[list[LatencySeries], list[MatrixView]]:
+    """The latency series and role grids a check's findings carry, for its pictures."""
+    return ([s for s in (latency_series(m) for m in members) if s],
+            [mv for mv in (matrix_view(m) for m in members) if mv])
 
 
 def _window(timeline: str) -> tuple[float, float]:

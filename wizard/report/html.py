@@ -71,9 +71,8 @@ def pictures(data: ReportData) -> Pictures:
         timeline=charts.timeline_chart(data.plan, data.look.accent) if data.plan else None,
     )
     for g in [*data.finding_groups, *data.passing_items]:  # a READY report shows why its checks passed
-        item_id = getattr(g, "item_id", None) or getattr(g, "id", "")
         if g.latency:
-            out.latency[item_id] = charts.latency_chart(g.latency, data.p95_ms)
+            out.latency[g.item_id] = charts.latency_chart(g.latency, data.p95_ms)
         for m in g.matrices:
             out.matrices[m.finding_id] = charts.matrix_chart(m)
     return out
